@@ -1,0 +1,82 @@
+/** `createWallet` options: their types, defaults and validation. */
+import { OtpWalletError } from '../protocol/errors.js'
+import type { UiMode } from '../protocol/messages.js'
+
+export const DEFAULT_TIMEOUT_MS = 30_000
+
+export interface CreateWalletOptions {
+  /** URL of the deployed vault page, e.g. `https://vault.example/`. https, except on localhost. */
+  vaultUrl: string | URL
+  /** Returns the user's app-login token; called before every request, so it may refresh. */
+  getAuthToken: () => string | null | undefined | Promise<string | null | undefined>
+  /** Default chain id, filled into transactions that carry none. Without it, such transactions are refused. */
+  chainId?: number
+  /** `'vault'` (default): the vault shows its own code prompt. `'headless'`: you get `otp_required` and render your own. */
+  ui?: UiMode
+  /** Session length to ask the backend for; 0 = every code signs exactly one request. Default: the backend's. */
+  session?: { ttlSeconds: number }
+  /** Timeout for requests that do not wait on the user, and for the handshake. Default 30 000 ms. */
+  timeoutMs?: number
+  /** Where the iframe is appended. Default `document.body`. */
+  container?: HTMLElement
+}
+
+export interface ResolvedOptions {
+  vaultUrl: URL
+  getAuthToken: CreateWalletOptions['getAuthToken']
+  chainId: number | null
+  ui: UiMode
+  sessionTtlSeconds: number | null
+  timeoutMs: number
+  container: HTMLElement
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'createWallet needs an options object')
+
+  let vaultUrl: URL
+  try {
+    vaultUrl = new URL(String(options.vaultUrl))
+  } catch {
+    throw invalid('vaultUrl', `vaultUrl: "${String(options.vaultUrl)}" is not an absolute URL`)
+  }
+  if (vaultUrl.protocol !== 'https:' && !(vaultUrl.protocol === 'http:' && LOOPBACK_HOSTS.has(vaultUrl.hostname))) {
+    throw invalid('vaultUrl', 'vaultUrl: must use https (plain http is allowed only for localhost and 127.0.0.1)')
+  }
+  if (typeof options.getAuthToken !== 'function') {
+    throw invalid('getAuthToken', "getAuthToken: expected a function returning the user's app-login token")
+  }
+
+  const chainId = options.chainId ?? null
+  if (chainId !== null && !(Number.isSafeInteger(chainId) && chainId > 0)) {
+    throw invalid('chainId', `chainId: expected a positive integer, got ${String(chainId)}`)
+  }
+
+  const ui = options.ui ?? 'vault'
+  if (ui !== 'vault' && ui !== 'headless') throw invalid('ui', `ui: expected 'vault' or 'headless', got ${String(ui)}`)
+
+  let sessionTtlSeconds: number | null = null
+  if (options.session !== undefined) {
+    const ttl = options.session?.ttlSeconds
+    if (!(Number.isSafeInteger(ttl) && ttl >= 0)) {
+      throw invalid('session.ttlSeconds', `session.ttlSeconds: expected an integer ≥ 0, got ${String(ttl)}`)
+    }
+    sessionTtlSeconds = ttl
+  }
+
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  if (!(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) {
+    throw invalid('timeoutMs', `timeoutMs: expected a positive integer, got ${String(timeoutMs)}`)
+  }
+
+  const container = options.container ?? document.body
+  if (!container) throw invalid('container', 'container: document.body does not exist yet; call createWallet after the DOM is ready')
+
+  return { vaultUrl, getAuthToken: options.getAuthToken, chainId, ui, sessionTtlSeconds, timeoutMs, container }
+}
+
+function invalid(field: string, message: string): OtpWalletError {
+  return new OtpWalletError('INVALID_CONFIG', message, { details: { field } })
+}

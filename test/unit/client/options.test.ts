@@ -1,0 +1,62 @@
+// @vitest-environment happy-dom
+import { describe, expect, test } from 'vitest'
+import { resolveOptions } from '../../../src/client/options.js'
+import { toSignableMessage } from '../../../src/client/signable-message.js'
+import { OtpWalletError } from '../../../src/protocol/errors.js'
+
+const base = { vaultUrl: 'https://vault.example/', getAuthToken: () => 'token' }
+
+function fieldOf(fn: () => unknown): string | undefined {
+  try {
+    fn()
+  } catch (error) {
+    expect(error).toBeInstanceOf(OtpWalletError)
+    expect((error as OtpWalletError).code).toBe('INVALID_CONFIG')
+    return (error as OtpWalletError).details?.field as string
+  }
+  throw new Error('expected INVALID_CONFIG')
+}
+
+describe('resolveOptions', () => {
+  test('defaults', () => {
+    const resolved = resolveOptions(base)
+    expect(resolved.vaultUrl.origin).toBe('https://vault.example')
+    expect(resolved).toMatchObject({ chainId: null, ui: 'vault', sessionTtlSeconds: null, timeoutMs: 30_000 })
+  })
+  test('plain http only on loopback', () => {
+    expect(resolveOptions({ ...base, vaultUrl: 'http://127.0.0.1:5174/' }).vaultUrl.port).toBe('5174')
+    expect(resolveOptions({ ...base, vaultUrl: 'http://localhost:5174/' }).vaultUrl.hostname).toBe('localhost')
+    expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'http://vault.example/' }))).toBe('vaultUrl')
+    expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'javascript:alert(1)' }))).toBe('vaultUrl')
+    expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: '/vault' }))).toBe('vaultUrl')
+  })
+  test.each([
+    ['getAuthToken', { getAuthToken: 'token' }],
+    ['chainId', { chainId: 0 }],
+    ['chainId', { chainId: 1.5 }],
+    ['chainId', { chainId: '1' }],
+    ['ui', { ui: 'modal' }],
+    ['session.ttlSeconds', { session: { ttlSeconds: -1 } }],
+    ['session.ttlSeconds', { session: { ttlSeconds: '60' } }],
+    ['timeoutMs', { timeoutMs: 0 }],
+  ])('refuses a bad %s', (field, patch) => {
+    expect(fieldOf(() => resolveOptions({ ...base, ...(patch as object) } as never))).toBe(field)
+  })
+  test('ttlSeconds 0 is single use, not "unset"', () => {
+    expect(resolveOptions({ ...base, session: { ttlSeconds: 0 } }).sessionTtlSeconds).toBe(0)
+  })
+})
+
+describe('toSignableMessage', () => {
+  test('a string is text, even when it looks like hex', () => {
+    expect(toSignableMessage('0x1234')).toEqual({ kind: 'text', text: '0x1234' })
+  })
+  test('bytes and raw hex are bytes', () => {
+    expect(toSignableMessage(new Uint8Array([1, 2]))).toEqual({ kind: 'bytes', bytes: new Uint8Array([1, 2]) })
+    expect(toSignableMessage({ raw: '0x0102' })).toEqual({ kind: 'bytes', bytes: new Uint8Array([1, 2]) })
+  })
+  test('bad raw hex names message.raw', () => {
+    expect(() => toSignableMessage({ raw: '0x123' })).toThrowError(expect.objectContaining({ code: 'INVALID_REQUEST', details: { field: 'message.raw' } }))
+    expect(() => toSignableMessage(42 as never)).toThrowError(expect.objectContaining({ code: 'INVALID_REQUEST', details: { field: 'message' } }))
+  })
+})
