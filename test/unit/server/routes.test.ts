@@ -1,0 +1,488 @@
+/**
+ * The backend through its fetch handler, against BOTH stores (memory and a temp SQLite file),
+ * with a mailer that records the codes it would have sent.
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { bytesToHex, hexToBytes } from '../../../src/crypto/bytes.js'
+import { openGrant } from '../../../src/crypto/hpke.js'
+import type { ChallengeResponse, GrantPayload, SealedGrant } from '../../../src/protocol/backend.js'
+import { deriveServerKeys, parseMasterKey } from '../../../src/server/server-keys.js'
+import type { OtpWalletServerConfig } from '../../../src/server/config.js'
+import { toChecksumAddress, unwrapWalletKey } from '../../../src/server/wallet-keys.js'
+import { json, makeHarness, MASTER_KEY, STORE_FACTORIES, targetKey, token, VAULT_ORIGIN, type Harness } from './helpers.js'
+
+/** Address of a secp256k1 key computed here, independently of src/server/wallet-keys.ts' derivation. */
+function addressOf(privateKey: Uint8Array): string {
+  const hash = keccak_256(secp256k1.getPublicKey(privateKey, false).subarray(1))
+  return toChecksumAddress(bytesToHex(hash.subarray(12)))
+}
+
+function wrongCode(code: string): string {
+  return ((Number(code) + 1) % 10 ** code.length).toString().padStart(code.length, '0')
+}
+
+const STACK_RE = /\n\s+at\s|\bat\s+\S+\s+\(|node:internal|\.ts:\d+/
+
+describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
+  let cleanup: () => void
+  let h: Harness
+  let harnesses: Harness[]
+
+  function harness(overrides: Partial<OtpWalletServerConfig> = {}): Harness {
+    const made = factory.create()
+    const prev = cleanup
+    cleanup = () => {
+      prev()
+      made.cleanup()
+    }
+    const hh = makeHarness(made.store, overrides)
+    harnesses.push(hh)
+    return hh
+  }
+
+  beforeEach(() => {
+    cleanup = () => undefined
+    harnesses = []
+    h = harness()
+  })
+
+  afterEach(() => {
+    // No response body, of any test, ever carries a stack trace or an internal file name.
+    for (const hh of harnesses) {
+      for (const body of hh.bodies) expect(body).not.toMatch(STACK_RE)
+      hh.server.close()
+    }
+    cleanup()
+  })
+
+  async function challenge(
+    hh: Harness,
+    target: { hex: string },
+    extra: Record<string, unknown> = {},
+    auth = token('alice'),
+  ): Promise<{ res: Response; body: ChallengeResponse; code: string }> {
+    const sentBefore = hh.mailer.sent.length
+    const res = await hh.post('/otp/challenge', { targetPublicKey: target.hex, ...extra }, auth)
+    const body = (await json(res)) as ChallengeResponse
+    const code = hh.mailer.sent.length > sentBefore ? hh.mailer.last().code : ''
+    return { res, body, code }
+  }
+
+  async function verify(hh: Harness, challengeId: string, code: string, auth = token('alice')): Promise<Response> {
+    return hh.post('/otp/verify', { challengeId, code }, auth)
+  }
+
+  async function openFrom(res: Response, target: { pair: CryptoKeyPair; pub: Uint8Array }, challengeId: string): Promise<GrantPayload> {
+    expect(res.status).toBe(200)
+    const body = (await json(res)) as { grant: SealedGrant }
+    return openGrant(target.pair, target.pub, challengeId, body.grant)
+  }
+
+  // ---------------------------------------------------------------------------- GET /wallet
+
+  describe('GET /wallet', () => {
+    it('creates the wallet on first sight and returns the same address afterwards', async () => {
+      const first = await h.get('/wallet')
+      expect(first.status).toBe(200)
+      const { address } = await json(first)
+      expect(address).toMatch(/^0x[0-9a-fA-F]{40}$/)
+      expect(address).toBe(toChecksumAddress(address))
+      expect((await json(await h.get('/wallet'))).address).toBe(address)
+      expect((await json(await h.get('/wallet', token('bob')))).address).not.toBe(address)
+    })
+
+    it('two (or five) concurrent first requests give one wallet', async () => {
+      const responses = await Promise.all(Array.from({ length: 5 }, () => h.get('/wallet', token('carol'))))
+      const addresses = new Set(await Promise.all(responses.map(async (r) => (await json(r)).address as string)))
+      expect(addresses.size).toBe(1)
+      const stored = await h.store.findWalletByUserId('carol')
+      expect(stored?.address).toBe([...addresses][0])
+    })
+
+    it('the address is derived from the stored (wrapped) key', async () => {
+      const { address } = await json(await h.get('/wallet'))
+      const stored = (await h.store.findWalletByUserId('alice'))!
+      expect(stored.wrappedKey).toHaveLength(61)
+      const { wrapKey } = await deriveServerKeys(parseMasterKey(MASTER_KEY))
+      const key = await unwrapWalletKey(wrapKey, stored.id, stored.wrappedKey)
+      expect(addressOf(key)).toBe(address)
+    })
+
+    it('pregenerated wallets are claimed by the first user with that email (trimmed, any case)', async () => {
+      const pre = await h.server.pregenerateWallet('  Dave@Example.COM ')
+      expect((await h.server.pregenerateWallet('dave@example.com')).address).toBe(pre.address)
+      const [a, b] = await Promise.all([h.server.pregenerateWallet('erin@example.com'), h.server.pregenerateWallet('ERIN@example.com')])
+      expect(a.address).toBe(b.address)
+
+      const claimed = await json(await h.get('/wallet', token('user-dave', 'DAVE@example.com')))
+      expect(claimed.address).toBe(pre.address)
+      expect((await h.store.findWalletByUserId('user-dave'))?.address).toBe(pre.address)
+      // Someone else with another email gets their own wallet, not Dave's.
+      expect((await json(await h.get('/wallet', token('user-frank', 'frank@example.com')))).address).not.toBe(pre.address)
+      // pregenerating for an email that already has a (claimed) wallet returns it
+      expect((await h.server.pregenerateWallet('dave@example.com')).address).toBe(pre.address)
+      await expect(h.server.pregenerateWallet('not-an-email')).rejects.toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'email' } })
+    })
+  })
+
+  // ---------------------------------------------------------------------------- challenge → verify
+
+  describe('challenge → verify → grant', () => {
+    it('emails a code, verifies it, and returns a grant only the vault key can open', async () => {
+      const target = await targetKey()
+      expect(target.pair.privateKey.extractable).toBe(false)
+      const { address } = await json(await h.get('/wallet'))
+      const now = h.clock.t
+
+      const { res, body, code } = await challenge(h, target)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('cache-control')).toBe('no-store')
+      expect(body).toEqual({
+        challengeId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        emailHint: 'a***@example.com',
+        codeFormat: 'digits',
+        codeLength: 6,
+        attemptsLeft: 3,
+        expiresAt: now + 600_000,
+        resendAfter: now + 30_000,
+      })
+      const mail = h.mailer.last()
+      expect(mail).toEqual({ to: 'alice@example.com', code, codeFormat: 'digits', siteName: 'Example dApp', expiresAt: now + 600_000, ttlSeconds: 600 })
+      expect(code).toMatch(/^[0-9]{6}$/)
+      expect(JSON.stringify(body)).not.toContain(code)
+
+      h.clock.advance(5)
+      const typed = `${code.slice(0, 3)} - ${code.slice(3)}` // as people paste it
+      const payload = await openFrom(await verify(h, body.challengeId, typed), target, body.challengeId)
+      expect(payload).toMatchObject({
+        v: 1,
+        challengeId: body.challengeId,
+        address,
+        issuedAt: now + 5000,
+        expiresAt: now + 5000 + 3600_000,
+        singleUse: false,
+      })
+      expect(addressOf(hexToBytes(payload.privateKey, 'privateKey'))).toBe(address)
+    })
+
+    it('the grant cannot be opened by another target key', async () => {
+      const target = await targetKey()
+      const other = await targetKey()
+      const { body, code } = await challenge(h, target)
+      const res = await verify(h, body.challengeId, code)
+      const { grant } = await json(res)
+      await expect(openGrant(other.pair, other.pub, body.challengeId, grant)).rejects.toMatchObject({ code: 'OTP_EXPIRED' })
+    })
+
+    it('alphanumeric codes (typed in lower case) work', async () => {
+      const hh = harness({ otp: { format: 'alphanumeric', length: 8 } })
+      const target = await targetKey()
+      const { body, code } = await challenge(hh, target)
+      expect(body).toMatchObject({ codeFormat: 'alphanumeric', codeLength: 8 })
+      expect(code).toMatch(/^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$/)
+      expect((await openFrom(await verify(hh, body.challengeId, code.toLowerCase()), target, body.challengeId)).v).toBe(1)
+    })
+
+    it('ttlSeconds 0 gives a single-use grant; a custom ttl is honoured', async () => {
+      const target = await targetKey()
+      const one = await challenge(h, target, { ttlSeconds: 0 })
+      const p0 = await openFrom(await verify(h, one.body.challengeId, one.code), target, one.body.challengeId)
+      expect(p0.singleUse).toBe(true)
+      expect(p0.expiresAt).toBe(p0.issuedAt)
+
+      h.clock.advance(31)
+      const two = await challenge(h, target, { ttlSeconds: 120 })
+      const p1 = await openFrom(await verify(h, two.body.challengeId, two.code), target, two.body.challengeId)
+      expect(p1.singleUse).toBe(false)
+      expect(p1.expiresAt - p1.issuedAt).toBe(120_000)
+    })
+
+    it('ttlSeconds above session.maxTtlSeconds (or not an integer) is 400 naming ttlSeconds and the max', async () => {
+      const target = await targetKey()
+      for (const ttlSeconds of [86_401, -1, 1.5, '60', null]) {
+        const res = await h.post('/otp/challenge', { targetPublicKey: target.hex, ttlSeconds })
+        expect(res.status).toBe(400)
+        const { error } = await json(res)
+        expect(error.code).toBe('INVALID_REQUEST')
+        expect(error.details).toMatchObject({ field: 'ttlSeconds', max: 86_400 })
+        expect(error.message).toContain('ttlSeconds')
+        expect(error.message).toContain('86400')
+      }
+      expect(h.mailer.sent).toHaveLength(0)
+      const ok = await challenge(h, target, { ttlSeconds: 86_400 })
+      expect(ok.res.status).toBe(200)
+    })
+
+    it('an expired code is 410 OTP_EXPIRED', async () => {
+      const target = await targetKey()
+      const { body, code } = await challenge(h, target)
+      h.clock.advance(600)
+      const res = await verify(h, body.challengeId, code)
+      expect(res.status).toBe(410)
+      expect((await json(res)).error.code).toBe('OTP_EXPIRED')
+    })
+
+    it('a code works once: reuse is 410 OTP_EXPIRED', async () => {
+      const target = await targetKey()
+      const { body, code } = await challenge(h, target)
+      expect((await verify(h, body.challengeId, code)).status).toBe(200)
+      const again = await verify(h, body.challengeId, code)
+      expect(again.status).toBe(410)
+      expect((await json(again)).error.code).toBe('OTP_EXPIRED')
+    })
+
+    it('racing verifies with the right code: exactly one grant', async () => {
+      const target = await targetKey()
+      const { body, code } = await challenge(h, target)
+      const results = await Promise.all(Array.from({ length: 3 }, () => verify(h, body.challengeId, code)))
+      const statuses = results.map((r) => r.status).sort()
+      expect(statuses).toEqual([200, 410, 410])
+    })
+
+    it('3 wrong codes → OTP_INVALID, OTP_INVALID, OTP_ATTEMPTS_EXCEEDED; then even the right code fails', async () => {
+      const target = await targetKey()
+      const { body, code } = await challenge(h, target)
+      const bad = wrongCode(code)
+
+      const r1 = await verify(h, body.challengeId, bad)
+      expect(r1.status).toBe(400)
+      expect((await json(r1)).error).toMatchObject({ code: 'OTP_INVALID', details: { attemptsLeft: 2 } })
+      const r2 = await verify(h, body.challengeId, bad)
+      expect((await json(r2)).error).toMatchObject({ code: 'OTP_INVALID', details: { attemptsLeft: 1 } })
+      const r3 = await verify(h, body.challengeId, bad)
+      expect(r3.status).toBe(429)
+      expect((await json(r3)).error).toMatchObject({ code: 'OTP_ATTEMPTS_EXCEEDED', details: { attemptsLeft: 0 } })
+      const r4 = await verify(h, body.challengeId, code)
+      expect(r4.status).toBe(429)
+      expect((await json(r4)).error.code).toBe('OTP_ATTEMPTS_EXCEEDED')
+    })
+
+    it('concurrent guesses cannot exceed maxAttempts: the attempt is spent before the comparison', async () => {
+      const target = await targetKey()
+      const { body, code } = await challenge(h, target)
+      // 11 wrong guesses and then the right one, all in flight at once. Were attempts counted
+      // after comparing, every guess would be compared against a fresh counter and the right
+      // one would win. Spent first, only 3 guesses are ever compared.
+      const wrong = Array.from({ length: 11 }, (_, i) => String((Number(code) + 1 + i) % 1e6).padStart(6, '0'))
+      const results = await Promise.all([...wrong, code].map((g) => verify(h, body.challengeId, g)))
+      const statuses = results.map((r) => r.status)
+      expect(statuses.filter((s) => s === 200)).toHaveLength(0)
+      expect(statuses.filter((s) => s === 400)).toHaveLength(2)
+      expect(statuses.filter((s) => s === 429)).toHaveLength(10)
+      const left = await Promise.all(results.filter((r) => r.status === 400).map(async (r) => (await json(r)).error.details.attemptsLeft))
+      expect(left.sort()).toEqual([1, 2])
+    })
+
+    it('a code that cannot be right (length, alphabet) is 400 INVALID_REQUEST and costs no attempt', async () => {
+      const target = await targetKey()
+      const { body, code } = await challenge(h, target)
+      for (const typed of ['12345', '1234567', 'abcdef', '12345O']) {
+        const res = await verify(h, body.challengeId, typed)
+        expect(res.status).toBe(400)
+        expect((await json(res)).error).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'code' } })
+      }
+      const wrong = await verify(h, body.challengeId, wrongCode(code))
+      expect((await json(wrong)).error.details.attemptsLeft).toBe(2)
+    })
+
+    it("another user's challenge is 404 OTP_EXPIRED and costs the owner nothing", async () => {
+      const target = await targetKey()
+      const { body, code } = await challenge(h, target)
+      const res = await verify(h, body.challengeId, code, token('mallory'))
+      expect(res.status).toBe(404)
+      expect((await json(res)).error.code).toBe('OTP_EXPIRED')
+      const unknown = await verify(h, 'f'.repeat(32), code)
+      expect(unknown.status).toBe(404)
+      expect((await verify(h, body.challengeId, wrongCode(code))).status).toBe(400)
+      expect((await openFrom(await verify(h, body.challengeId, code), target, body.challengeId)).v).toBe(1)
+    })
+  })
+
+  // ---------------------------------------------------------------------------- limits
+
+  describe('rate limits', () => {
+    it('resend cooldown: 429 OTP_RATE_LIMITED with retryAfterSeconds, then allowed; the new code kills the old', async () => {
+      const target = await targetKey()
+      const first = await challenge(h, target)
+      const blocked = await h.post('/otp/challenge', { targetPublicKey: target.hex })
+      expect(blocked.status).toBe(429)
+      expect(blocked.headers.get('retry-after')).toBe('30')
+      expect((await json(blocked)).error).toMatchObject({ code: 'OTP_RATE_LIMITED', details: { retryAfterSeconds: 30 } })
+      h.clock.advance(10)
+      expect((await json(await h.post('/otp/challenge', { targetPublicKey: target.hex }))).error.details.retryAfterSeconds).toBe(20)
+      expect(h.mailer.sent).toHaveLength(1)
+
+      h.clock.advance(20)
+      const second = await challenge(h, target)
+      expect(second.res.status).toBe(200)
+      const old = await verify(h, first.body.challengeId, first.code)
+      expect(old.status).toBe(410)
+      expect((await json(old)).error.code).toBe('OTP_EXPIRED')
+      expect((await verify(h, second.body.challengeId, second.code)).status).toBe(200)
+    })
+
+    it('maxChallengesPerDay in a sliding 24 h window', async () => {
+      const hh = harness({ otp: { resendSeconds: 0, maxChallengesPerDay: 20 } })
+      const target = await targetKey()
+      const start = hh.clock.t
+      for (let i = 0; i < 20; i++) {
+        expect((await challenge(hh, target)).res.status).toBe(200)
+        hh.clock.advance(60)
+      }
+      // now = start + 20 min; the oldest challenge leaves the window at start + 24 h
+      const blocked = await hh.post('/otp/challenge', { targetPublicKey: target.hex })
+      expect(blocked.status).toBe(429)
+      expect((await json(blocked)).error.details.retryAfterSeconds).toBe(86_400 - 20 * 60)
+      // another user is not affected
+      expect((await challenge(hh, target, {}, token('bob'))).res.status).toBe(200)
+      hh.clock.t = start + 86_400_000 + 1
+      expect((await challenge(hh, target)).res.status).toBe(200)
+      expect((await hh.post('/otp/challenge', { targetPublicKey: target.hex })).status).toBe(429) // the 2nd-oldest is still inside
+    })
+
+    it('a mail failure is 502 MAIL_FAILED, is reported, and does not count', async () => {
+      const target = await targetKey()
+      h.mailer.fail = true
+      const res = await h.post('/otp/challenge', { targetPublicKey: target.hex })
+      expect(res.status).toBe(502)
+      expect((await json(res)).error.code).toBe('MAIL_FAILED')
+      expect(h.errors).toHaveLength(1)
+      h.mailer.fail = false
+      const retry = await challenge(h, target) // no resend cooldown: the failed challenge was removed
+      expect(retry.res.status).toBe(200)
+    })
+  })
+
+  // ---------------------------------------------------------------------------- HTTP surface
+
+  describe('HTTP surface', () => {
+    it('CORS: the vault origin gets Access-Control-Allow-Origin; other origins 403; no Origin is fine', async () => {
+      const ok = await h.get('/wallet')
+      expect(ok.headers.get('access-control-allow-origin')).toBe(VAULT_ORIGIN)
+      expect(ok.headers.get('vary')).toContain('Origin')
+
+      const evil = await h.get('/wallet', token('alice'), { Origin: 'https://evil.example' })
+      expect(evil.status).toBe(403)
+      expect(evil.headers.get('access-control-allow-origin')).toBeNull()
+      expect((await json(evil)).error.code).toBe('ORIGIN_NOT_ALLOWED')
+      for (const origin of ['null', 'https://vault.example.evil.com', 'http://vault.example', 'https://vault.example:443x']) {
+        expect((await h.get('/wallet', token('alice'), { Origin: origin })).status).toBe(403)
+      }
+
+      const server = await h.server.handler(new Request('https://api.dapp.example/wallet', { headers: { Authorization: token('alice') } }))
+      expect(server.status).toBe(200)
+      expect(server.headers.get('access-control-allow-origin')).toBeNull()
+    })
+
+    it('CORS preflight', async () => {
+      const pre = await h.server.handler(
+        new Request('https://api.dapp.example/otp/challenge', {
+          method: 'OPTIONS',
+          headers: { Origin: VAULT_ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
+        }),
+      )
+      expect(pre.status).toBe(204)
+      expect(pre.headers.get('access-control-allow-origin')).toBe(VAULT_ORIGIN)
+      expect(pre.headers.get('access-control-allow-methods')).toBe('GET, POST')
+      expect(pre.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type')
+      expect(pre.headers.get('vary')).toContain('Origin')
+      const evil = await h.server.handler(
+        new Request('https://api.dapp.example/otp/challenge', { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } }),
+      )
+      expect(evil.status).toBe(403)
+      expect(evil.headers.get('access-control-allow-origin')).toBeNull()
+    })
+
+    it('no or unknown token → 401 UNAUTHENTICATED', async () => {
+      for (const auth of [null, 'Bearer nonsense']) {
+        const res = await h.get('/wallet', auth)
+        expect(res.status).toBe(401)
+        expect((await json(res)).error.code).toBe('UNAUTHENTICATED')
+      }
+    })
+
+    it('unknown route 404 NOT_FOUND; wrong method 405 INVALID_REQUEST with Allow', async () => {
+      const missing = await h.get('/nope')
+      expect(missing.status).toBe(404)
+      expect((await json(missing)).error.code).toBe('NOT_FOUND')
+      expect((await h.get('/wallet/')).status).toBe(404)
+
+      const post = await h.post('/wallet', {})
+      expect(post.status).toBe(405)
+      expect(post.headers.get('allow')).toBe('GET')
+      expect((await json(post)).error).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'method' } })
+      const get = await h.get('/otp/verify')
+      expect(get.status).toBe(405)
+      expect(get.headers.get('allow')).toBe('POST')
+    })
+
+    it('basePath mounts the routes under a prefix', async () => {
+      const hh = harness({ basePath: '/api' })
+      expect((await hh.get('/wallet')).status).toBe(200)
+      const outside = await hh.server.handler(new Request('https://api.dapp.example/wallet', { headers: { Authorization: token('alice') } }))
+      expect(outside.status).toBe(404)
+    })
+
+    it('bad input is 400 INVALID_REQUEST naming the field', async () => {
+      const target = await targetKey()
+      const offCurve = target.pub.slice()
+      offCurve[64]! ^= 1
+      const compressed = new Uint8Array(65)
+      compressed.set(target.pub.subarray(0, 33))
+      compressed[0] = 0x02
+      const cases: [string, unknown, string, Record<string, string>?][] = [
+        ['/otp/challenge', '{not json', 'body'],
+        ['/otp/challenge', '[1,2]', 'body'],
+        ['/otp/challenge', 'null', 'body'],
+        ['/otp/challenge', { targetPublicKey: target.hex }, 'body', { 'Content-Type': 'text/plain' }],
+        ['/otp/challenge', { targetPublicKey: target.hex, pad: 'x'.repeat(20_000) }, 'body'],
+        ['/otp/challenge', {}, 'targetPublicKey'],
+        ['/otp/challenge', { targetPublicKey: 42 }, 'targetPublicKey'],
+        ['/otp/challenge', { targetPublicKey: target.hex.slice(0, -2) }, 'targetPublicKey'],
+        ['/otp/challenge', { targetPublicKey: `0x${'zz'.repeat(65)}` }, 'targetPublicKey'],
+        ['/otp/challenge', { targetPublicKey: bytesToHex(offCurve) }, 'targetPublicKey'],
+        ['/otp/challenge', { targetPublicKey: bytesToHex(compressed) }, 'targetPublicKey'],
+        ['/otp/challenge', { targetPublicKey: bytesToHex(new Uint8Array(65).fill(4, 0, 1)) }, 'targetPublicKey'],
+        ['/otp/verify', {}, 'challengeId'],
+        ['/otp/verify', { challengeId: 'abc', code: '123456' }, 'challengeId'],
+        ['/otp/verify', { challengeId: 'a'.repeat(32) }, 'code'],
+        ['/otp/verify', { challengeId: 'a'.repeat(32), code: 123456 }, 'code'],
+      ]
+      for (const [route, body, field, headers] of cases) {
+        const res = await h.post(route, body, token('alice'), headers)
+        expect(res.status, `${route} ${String(body).slice(0, 40)}`).toBe(400)
+        const { error } = await json(res)
+        expect(error.code).toBe('INVALID_REQUEST')
+        expect(error.details.field, `${route} ${JSON.stringify(body).slice(0, 60)}`).toBe(field)
+      }
+      expect(h.mailer.sent).toHaveLength(0)
+    })
+
+    it('unexpected failures are 500 INTERNAL "Internal error", reported through onError, never leaked', async () => {
+      const hh = harness({
+        authenticate: () => {
+          throw new Error('db password is hunter2')
+        },
+      })
+      const res = await hh.get('/wallet')
+      expect(res.status).toBe(500)
+      const text = await res.text()
+      expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL', message: 'Internal error' } })
+      expect(text).not.toContain('hunter2')
+      expect(hh.errors).toHaveLength(1)
+
+      const weird = harness({ authenticate: () => ({ userId: '', email: 'x' }) })
+      expect((await weird.get('/wallet')).status).toBe(500)
+      expect(weird.errors).toHaveLength(1)
+    })
+
+    it('after close() requests are refused', async () => {
+      const hh = harness()
+      hh.server.close()
+      const res = await hh.get('/wallet')
+      expect(res.status).toBe(503)
+    })
+  })
+})

@@ -1,0 +1,197 @@
+/** The OtpWalletStore contract, run against both implementations, plus SQLite specifics. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { retryAfterMs } from '../../../src/server/stores/challenge-limits.js'
+import { createSqliteStore } from '../../../src/server/stores/sqlite-store.js'
+import type { OtpWalletStore, StoredChallenge, StoredWallet } from '../../../src/server/stores/store.js'
+import { json, makeHarness, STORE_FACTORIES, targetKey } from './helpers.js'
+
+const DAY = 86_400_000
+const T0 = 1_736_942_400_000
+
+function wallet(id: string, email: string, userId: string | null = null, createdAt = T0): StoredWallet {
+  return { id, userId, email, address: `0x${id.padStart(40, '0')}`, wrappedKey: new Uint8Array(61).fill(id.length), createdAt }
+}
+
+function challenge(id: string, userId: string, createdAt = T0, extra: Partial<StoredChallenge> = {}): StoredChallenge {
+  return {
+    id,
+    userId,
+    targetPublicKey: new Uint8Array(65).fill(4),
+    codeMac: new Uint8Array(32).fill(9),
+    sessionTtlSeconds: 3600,
+    createdAt,
+    expiresAt: createdAt + 600_000,
+    attempts: 0,
+    maxAttempts: 3,
+    status: 'open',
+    ...extra,
+  }
+}
+
+const limits = (now: number, extra: Partial<{ maxPerWindow: number; resendMs: number }> = {}) => ({
+  now,
+  windowMs: DAY,
+  maxPerWindow: extra.maxPerWindow ?? 20,
+  resendMs: extra.resendMs ?? 30_000,
+})
+
+describe('retryAfterMs', () => {
+  it('is 0 when under both limits', () => {
+    expect(retryAfterMs([], limits(T0))).toBe(0)
+    expect(retryAfterMs([T0 - 31_000], limits(T0))).toBe(0)
+  })
+  it('resend cooldown counts from the latest challenge', () => {
+    expect(retryAfterMs([T0 - 100_000, T0 - 10_000], limits(T0))).toBe(20_000)
+  })
+  it('window limit counts from the challenge whose exit frees a slot', () => {
+    const times = [T0 - 5000, T0 - 4000, T0 - 3000]
+    expect(retryAfterMs(times, limits(T0, { maxPerWindow: 3, resendMs: 0 }))).toBe(DAY - 5000)
+    expect(retryAfterMs(times, limits(T0, { maxPerWindow: 2, resendMs: 0 }))).toBe(DAY - 4000)
+  })
+  it('the larger wait wins', () => {
+    expect(retryAfterMs([T0 - 1000], limits(T0, { maxPerWindow: 1, resendMs: 30_000 }))).toBe(DAY - 1000)
+  })
+})
+
+describe.each(STORE_FACTORIES)('OtpWalletStore contract ($name)', (factory) => {
+  let store: OtpWalletStore
+  let cleanup: () => void
+  beforeEach(() => {
+    ;({ store, cleanup } = factory.create())
+  })
+  afterEach(() => {
+    store.close()
+    cleanup()
+  })
+
+  it('claimOrCreateWallet: own wallet, else the oldest unclaimed for the email, else the candidate', async () => {
+    expect(await store.findWalletByUserId('u1')).toBeNull()
+    const created = await store.claimOrCreateWallet('u1', wallet('a1', 'x@example.com', 'u1'))
+    expect(created).toMatchObject({ id: 'a1', userId: 'u1' })
+    expect(created.wrappedKey).toEqual(new Uint8Array(61).fill(2))
+    expect((await store.claimOrCreateWallet('u1', wallet('a2', 'x@example.com', 'u1'))).id).toBe('a1')
+
+    await store.createPregeneratedWallet(wallet('p1', 'y@example.com', null, T0))
+    const claimed = await store.claimOrCreateWallet('u2', wallet('c1', 'y@example.com', 'u2'))
+    expect(claimed).toMatchObject({ id: 'p1', userId: 'u2' })
+    expect((await store.findWalletByUserId('u2'))?.id).toBe('p1')
+    // already claimed: the next user with that email gets their own
+    expect((await store.claimOrCreateWallet('u3', wallet('c2', 'y@example.com', 'u3'))).id).toBe('c2')
+  })
+
+  it('createPregeneratedWallet returns an existing wallet for the email', async () => {
+    expect((await store.createPregeneratedWallet(wallet('p1', 'z@example.com'))).id).toBe('p1')
+    expect((await store.createPregeneratedWallet(wallet('p2', 'z@example.com'))).id).toBe('p1')
+  })
+
+  it('returned records are copies', async () => {
+    const w = await store.claimOrCreateWallet('u1', wallet('a1', 'x@example.com', 'u1'))
+    w.wrappedKey.fill(0)
+    expect((await store.findWalletByUserId('u1'))!.wrappedKey[0]).toBe(2)
+  })
+
+  it('insertChallenge supersedes the open challenges of the same user only', async () => {
+    expect(await store.insertChallenge(challenge('c1', 'u1'), limits(T0))).toEqual({ ok: true })
+    expect(await store.insertChallenge(challenge('d1', 'u2'), limits(T0))).toEqual({ ok: true })
+    expect(await store.insertChallenge(challenge('c2', 'u1', T0 + 60_000), limits(T0 + 60_000))).toEqual({ ok: true })
+    expect(await store.beginAttempt('c1', 'u1', T0 + 60_000)).toEqual({ ok: false, reason: 'superseded' })
+    expect((await store.beginAttempt('d1', 'u2', T0 + 60_000)).ok).toBe(true)
+    expect((await store.beginAttempt('c2', 'u1', T0 + 60_000)).ok).toBe(true)
+  })
+
+  it('insertChallenge refuses within the resend gap and past the daily limit', async () => {
+    await store.insertChallenge(challenge('c1', 'u1'), limits(T0))
+    expect(await store.insertChallenge(challenge('c2', 'u1', T0 + 1000), limits(T0 + 1000))).toEqual({ ok: false, retryAfterMs: 29_000 })
+    for (let i = 1; i < 3; i++) {
+      expect((await store.insertChallenge(challenge(`c${i + 1}`, 'u1', T0 + i * 60_000), limits(T0 + i * 60_000, { maxPerWindow: 3 }))).ok).toBe(true)
+    }
+    const now = T0 + 3 * 60_000
+    expect(await store.insertChallenge(challenge('c9', 'u1', now), limits(now, { maxPerWindow: 3 }))).toEqual({ ok: false, retryAfterMs: DAY - 3 * 60_000 })
+    // deleted challenges do not count
+    await store.deleteChallenge('c3')
+    expect((await store.insertChallenge(challenge('c9', 'u1', now), limits(now, { maxPerWindow: 3 }))).ok).toBe(true)
+  })
+
+  it('beginAttempt: refusal order and counting', async () => {
+    await store.insertChallenge(challenge('c1', 'u1'), limits(T0))
+    expect(await store.beginAttempt('nope', 'u1', T0)).toEqual({ ok: false, reason: 'not_found' })
+    expect(await store.beginAttempt('c1', 'u2', T0)).toEqual({ ok: false, reason: 'not_found' })
+    const first = await store.beginAttempt('c1', 'u1', T0)
+    expect(first.ok && first.challenge.attempts).toBe(1)
+    expect(first.ok && first.challenge.codeMac).toEqual(new Uint8Array(32).fill(9))
+    await store.beginAttempt('c1', 'u1', T0)
+    await store.beginAttempt('c1', 'u1', T0)
+    expect(await store.beginAttempt('c1', 'u1', T0)).toEqual({ ok: false, reason: 'exhausted' })
+
+    await store.insertChallenge(challenge('e1', 'u9'), limits(T0))
+    expect(await store.beginAttempt('e1', 'u9', T0 + 600_000)).toEqual({ ok: false, reason: 'expired' })
+
+    await store.insertChallenge(challenge('m1', 'u8'), limits(T0))
+    expect(await store.markChallengeUsed('m1')).toBe(true)
+    expect(await store.markChallengeUsed('m1')).toBe(false)
+    expect(await store.beginAttempt('m1', 'u8', T0)).toEqual({ ok: false, reason: 'used' })
+  })
+})
+
+describe('SQLite store specifics', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'otp-wallet-sqlite-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('creates the schema, uses WAL, and keeps data across reopen', async () => {
+    const file = path.join(dir, 'w.sqlite')
+    const a = createSqliteStore(file)
+    await a.claimOrCreateWallet('u1', wallet('a1', 'x@example.com', 'u1'))
+    a.close()
+    const b = createSqliteStore(file)
+    expect((await b.findWalletByUserId('u1'))?.id).toBe('a1')
+    b.close()
+    const db = new Database(file, { readonly: true })
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('user_version', { simple: true })).toBe(1)
+    db.close()
+  })
+
+  it('refuses a database from a newer schema', () => {
+    const file = path.join(dir, 'future.sqlite')
+    const db = new Database(file)
+    db.pragma('user_version = 99')
+    db.close()
+    expect(() => createSqliteStore(file)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }))
+  })
+
+  it('stores only the MAC of a code, and only wrapped keys', async () => {
+    const file = path.join(dir, 'mac.sqlite')
+    const h = makeHarness(createSqliteStore(file))
+    const target = await targetKey()
+    const res = await h.post('/otp/challenge', { targetPublicKey: target.hex })
+    expect(res.status).toBe(200)
+    const { challengeId } = await json(res)
+    const code = h.mailer.last().code
+
+    const db = new Database(file, { readonly: true })
+    const rows = db.prepare('SELECT * FROM challenges').all() as Record<string, unknown>[]
+    expect(rows).toHaveLength(1)
+    expect(rows[0]!.id).toBe(challengeId)
+    expect((rows[0]!.code_mac as Buffer).length).toBe(32)
+    const dump = JSON.stringify(rows, (_, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('latin1') : v))
+    expect(dump).not.toContain(code)
+    expect(db.prepare('SELECT count(*) AS n FROM wallets').get()).toEqual({ n: 0 }) // a challenge creates no wallet
+    db.close()
+
+    expect((await h.get('/wallet')).status).toBe(200)
+    const db2 = new Database(file, { readonly: true })
+    const wallets = db2.prepare('SELECT * FROM wallets').all() as Record<string, unknown>[]
+    expect(wallets).toHaveLength(1)
+    expect(Object.keys(wallets[0]!).sort()).toEqual(['address', 'created_at', 'email', 'id', 'user_id', 'wrapped_key'])
+    expect((wallets[0]!.wrapped_key as Buffer).length).toBe(61)
+    db2.close()
+    h.server.close()
+  })
+})
