@@ -1,0 +1,306 @@
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { OtpWalletError } from '../../src/protocol/errors.js'
+import type { OtpRequiredData, UiMode } from '../../src/protocol/messages.js'
+import { loadOrCreateTargetKey, type TargetKey } from '../keys/target-key.js'
+import { SessionManager } from '../session/session-manager.js'
+import { createMemoryStorage } from '../storage/vault-storage.js'
+import { FakeBackend, FakeClock, fakeOpenGrant, flush, TEST_ADDRESS, TEST_PRIVATE_KEY } from '../testing/fakes.js'
+import { OtpFlow, type KeyLease, type OtpUi } from './otp-flow.js'
+
+// One target key for the file: generating it per test would make round starts slow and racy.
+let target: TargetKey
+beforeAll(async () => {
+  target = await loadOrCreateTargetKey(createMemoryStorage())
+})
+
+function recordingUi() {
+  const calls: Array<[string, OtpRequiredData?]> = []
+  const ui: OtpUi = {
+    open: (d) => calls.push(['open', d]),
+    update: (d) => calls.push(['update', d]),
+    close: () => calls.push(['close']),
+  }
+  return { ui, calls }
+}
+
+function setup(opts: { ui?: UiMode; ttl?: number | null } = {}) {
+  const backend = new FakeBackend()
+  const storage = createMemoryStorage()
+  const clock = new FakeClock()
+  const session = new SessionManager(storage, clock, () => {}, () => {})
+  const { ui, calls } = recordingUi()
+  const onSessionStarted = vi.fn()
+  const options = { ui: opts.ui ?? 'headless', sessionTtlSeconds: opts.ttl === undefined ? null : opts.ttl, address: TEST_ADDRESS }
+  const flow = new OtpFlow({
+    backend,
+    targetKey: async () => target,
+    openGrant: fakeOpenGrant(backend),
+    session,
+    ui: () => ui,
+    options: () => options,
+    onSessionStarted,
+  })
+  const request = (auth: string | null = 'tok') => {
+    const awaitingUser = vi.fn()
+    const lease = flow.requestKey(auth, awaitingUser)
+    const outcome = settle(lease)
+    return { lease, awaitingUser, outcome }
+  }
+  return { backend, storage, clock, session, flow, calls, onSessionStarted, request }
+}
+
+/** Tracks a lease promise without leaving it unhandled. */
+function settle(p: Promise<KeyLease>) {
+  const state: { value?: KeyLease; error?: unknown; done: boolean } = { done: false }
+  p.then(
+    (value) => Object.assign(state, { value, done: true }),
+    (error: unknown) => Object.assign(state, { error, done: true }),
+  )
+  return state
+}
+
+const keyHex = (lease: KeyLease) => lease.use((k) => '0x' + Buffer.from(k).toString('hex'))
+
+describe('OtpFlow', () => {
+  it('makes concurrent requests wait on ONE challenge and releases them all with a session', async () => {
+    const { backend, flow, calls, onSessionStarted, request, session } = setup()
+    const a = request()
+    const b = request()
+    await flush()
+    const c = request() // arrives after the challenge is out
+    await flush()
+    expect(backend.challenges).toHaveLength(1)
+    expect(calls.map(([k]) => k)).toEqual(['open'])
+    for (const r of [a, b, c]) expect(r.awaitingUser).toHaveBeenCalledTimes(1)
+
+    await flow.submit('012 345', 'tok', 'host')
+    await flush()
+    for (const r of [a, b, c]) {
+      expect(r.outcome.done).toBe(true)
+      expect(await keyHex(r.outcome.value!)).toBe(TEST_PRIVATE_KEY)
+    }
+    expect(backend.verifies).toEqual([{ challengeId: 'ch-1', code: '012345' }])
+    expect(onSessionStarted).toHaveBeenCalledTimes(1)
+    expect(session.current()).not.toBeNull()
+    expect(calls.map(([k]) => k)).toEqual(['open', 'close'])
+    expect(flow.pending).toBe(false)
+  })
+
+  it('sends the target key and the requested ttl with the challenge', async () => {
+    const { backend, request } = setup({ ttl: 900 })
+    request()
+    await flush()
+    expect(backend.challenges[0]).toEqual({ targetPublicKey: expect.stringMatching(/^0x04[0-9a-f]{128}$/), ttlSeconds: 900 })
+    const other = setup()
+    other.request()
+    await flush()
+    expect(other.backend.challenges[0]).not.toHaveProperty('ttlSeconds')
+  })
+
+  it('keeps the round on a wrong code and reports the attempts left', async () => {
+    const { flow, request } = setup()
+    const a = request()
+    await flush()
+    await expect(flow.submit('111111', null, 'host')).rejects.toMatchObject({ code: 'OTP_INVALID', details: { attemptsLeft: 2 } })
+    expect(a.outcome.done).toBe(false)
+    await flow.submit('012345', null, 'host')
+    await flush()
+    expect(a.outcome.value).toBeDefined()
+  })
+
+  it('rejects every waiting request when the attempts are used up', async () => {
+    const { flow, request, calls } = setup()
+    const a = request()
+    const b = request()
+    await flush()
+    await expect(flow.submit('111111', null, 'host')).rejects.toMatchObject({ code: 'OTP_INVALID' })
+    await expect(flow.submit('222222', null, 'host')).rejects.toMatchObject({ code: 'OTP_INVALID' })
+    await expect(flow.submit('333333', null, 'host')).rejects.toMatchObject({ code: 'OTP_ATTEMPTS_EXCEEDED' })
+    await flush()
+    for (const r of [a, b]) expect(r.outcome.error).toMatchObject({ code: 'OTP_ATTEMPTS_EXCEEDED' })
+    expect(calls.at(-1)?.[0]).toBe('close')
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+  })
+
+  it('rejects the waiting requests with OTP_EXPIRED when verify says the challenge expired', async () => {
+    const { backend, flow, request } = setup()
+    const a = request()
+    await flush()
+    backend.verifyError = new OtpWalletError('OTP_EXPIRED', 'expired')
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED' })
+    await flush()
+    expect(a.outcome.error).toMatchObject({ code: 'OTP_EXPIRED' })
+  })
+
+  it('keeps the round on a transient backend failure', async () => {
+    const { backend, flow, request } = setup()
+    const a = request()
+    await flush()
+    backend.verifyError = new OtpWalletError('BACKEND_ERROR', 'down', { details: { status: 503 } })
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'BACKEND_ERROR' })
+    expect(a.outcome.done).toBe(false)
+    await flow.submit('012345', null, 'host')
+    await flush()
+    expect(a.outcome.value).toBeDefined()
+  })
+
+  it('treats a grant it cannot open as expired and ends the round', async () => {
+    const { flow, request } = setup()
+    const a = request()
+    await flush()
+    const openGrant = vi.fn(async () => {
+      throw new OtpWalletError('OTP_EXPIRED', 'cannot open')
+    })
+    ;(flow as unknown as { deps: { openGrant: unknown } }).deps.openGrant = openGrant
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED' })
+    await flush()
+    expect(a.outcome.error).toMatchObject({ code: 'OTP_EXPIRED' })
+  })
+
+  it('fails the waiting requests when the challenge cannot be created', async () => {
+    const { backend, request, calls } = setup()
+    backend.challengeError = new OtpWalletError('OTP_RATE_LIMITED', 'slow down', { details: { retryAfterSeconds: 30 } })
+    const a = request()
+    const b = request()
+    await flush()
+    for (const r of [a, b]) expect(r.outcome.error).toMatchObject({ code: 'OTP_RATE_LIMITED' })
+    expect(calls.map(([k]) => k)).toEqual([])
+  })
+
+  it('a round that cannot even start rejects its waiters and does not stay pending', async () => {
+    const { backend, session } = setup()
+    const flow = new OtpFlow({
+      backend,
+      targetKey: async () => target,
+      openGrant: fakeOpenGrant(backend),
+      session,
+      ui: () => recordingUi().ui,
+      options: () => {
+        throw new OtpWalletError('INTERNAL', 'not initialised')
+      },
+      onSessionStarted: () => {},
+    })
+    const outcome = settle(flow.requestKey('tok', () => {}))
+    await flush()
+    expect(outcome.error).toMatchObject({ code: 'INTERNAL' })
+    expect(flow.pending).toBe(false)
+  })
+
+  it('cancel rejects every waiting request with USER_CANCELLED', async () => {
+    const { flow, request, calls } = setup()
+    const a = request()
+    const b = request()
+    await flush()
+    flow.cancel()
+    await flush()
+    for (const r of [a, b]) expect(r.outcome.error).toMatchObject({ code: 'USER_CANCELLED' })
+    expect(calls.map(([k]) => k)).toEqual(['open', 'close'])
+    flow.cancel() // idempotent
+  })
+
+  it('cancel while the challenge is being created: no prompt opens afterwards', async () => {
+    const { backend, flow, request, calls } = setup()
+    backend.hold()
+    const a = request()
+    await flush()
+    flow.cancel()
+    backend.open()
+    await flush()
+    expect(a.outcome.error).toMatchObject({ code: 'USER_CANCELLED' })
+    expect(calls).toEqual([])
+    expect(flow.pending).toBe(false)
+  })
+
+  it('discards a verify that completes after cancel: no session behind the user back', async () => {
+    const { backend, flow, request, session, onSessionStarted } = setup()
+    request()
+    await flush()
+    backend.hold()
+    const submitted = flow.submit('012345', null, 'host')
+    await flush()
+    flow.cancel()
+    backend.open()
+    await expect(submitted).rejects.toMatchObject({ code: 'USER_CANCELLED' })
+    expect(session.current()).toBeNull()
+    expect(onSessionStarted).not.toHaveBeenCalled()
+  })
+
+  it('single use: each request needs its own code, serially', async () => {
+    const { backend, flow, request, session, calls, onSessionStarted } = setup({ ttl: 0 })
+    backend.singleUse = true
+    const a = request()
+    const b = request()
+    await flush()
+    expect(backend.challenges).toHaveLength(1)
+    await flow.submit('012345', null, 'host')
+    await flush()
+    expect(await keyHex(a.outcome.value!)).toBe(TEST_PRIVATE_KEY)
+    await expect(keyHex(a.outcome.value!)).rejects.toMatchObject({ code: 'INTERNAL' }) // used once only
+    expect(b.outcome.done).toBe(false)
+    expect(backend.challenges).toHaveLength(2) // the next round started for b
+    expect(session.current()).toBeNull()
+    expect(onSessionStarted).not.toHaveBeenCalled()
+
+    await flow.submit('012345', null, 'host')
+    await flush()
+    expect(await keyHex(b.outcome.value!)).toBe(TEST_PRIVATE_KEY)
+    expect(backend.verifies.map((v) => v.challengeId)).toEqual(['ch-1', 'ch-2'])
+    // One prompt per challenge; the UI stays open between them and closes once at the end.
+    expect(calls.map(([k]) => k)).toEqual(['open', 'open', 'close'])
+    expect(session.current()).toBeNull()
+  })
+
+  it('a single-use grant from a backend default (ttl not asked) also signs just one request', async () => {
+    const { backend, flow, request } = setup({ ttl: null })
+    backend.singleUse = true
+    const a = request()
+    const b = request()
+    await flush()
+    await flow.submit('012345', null, 'host')
+    await flush()
+    expect(a.outcome.value).toBeDefined()
+    expect(b.outcome.done).toBe(false)
+    expect(backend.challenges).toHaveLength(2)
+  })
+
+  it('resend replaces the challenge; the new code is verified against it', async () => {
+    const { backend, flow, request, calls } = setup()
+    const a = request()
+    await flush()
+    const times = await flow.resend('tok2', 'host')
+    expect(times).toEqual({ resendAfter: expect.any(Number), expiresAt: expect.any(Number) })
+    expect(calls.map(([k]) => k)).toEqual(['open', 'update'])
+    await flow.submit('012345', null, 'host')
+    await flush()
+    expect(backend.verifies[0]?.challengeId).toBe('ch-2')
+    expect(backend.auths.at(-1)).toBe('tok2') // the newest token is used
+    expect(a.outcome.value).toBeDefined()
+  })
+
+  it('refuses submit/resend with nothing pending, a malformed code, or a second one in flight', async () => {
+    const { backend, flow, request } = setup()
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+    await expect(flow.resend(null, 'host')).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+    request()
+    await flush()
+    await expect(flow.submit(12345, null, 'host')).rejects.toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'code' } })
+    await expect(flow.submit('12345', null, 'host')).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+    expect(backend.verifies).toHaveLength(0) // malformed codes cost no attempt
+    backend.hold()
+    const first = flow.submit('012345', null, 'host')
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+    backend.open()
+    await first
+  })
+
+  it("refuses host submits when the vault shows its own prompt (ui: 'vault')", async () => {
+    const { flow, request } = setup({ ui: 'vault' })
+    const a = request()
+    await flush()
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+    await expect(flow.resend(null, 'host')).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+    await flow.submit('012345', null, 'prompt')
+    await flush()
+    expect(a.outcome.value).toBeDefined()
+  })
+})

@@ -1,0 +1,173 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { OtpWalletError } from '../../src/protocol/errors.js'
+import type { OtpRequiredData } from '../../src/protocol/messages.js'
+import { FakeClock, flush } from '../testing/fakes.js'
+import { createCodePrompt } from './code-prompt.js'
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
+
+function setup() {
+  const clock = new FakeClock()
+  const actions = {
+    submit: vi.fn(async (_code: string) => {}),
+    resend: vi.fn(async () => ({})),
+    cancel: vi.fn(),
+  }
+  const prompt = createCodePrompt(document, actions, clock)
+  const data: OtpRequiredData = {
+    emailHint: 'j***@example.com',
+    codeFormat: 'digits',
+    codeLength: 6,
+    attemptsLeft: 3,
+    expiresAt: clock.now() + 600_000,
+    resendAfter: clock.now() + 30_000,
+  }
+  return { clock, actions, prompt, data }
+}
+
+function typeCode(value: string): void {
+  $<HTMLInputElement>('otp-code').value = value
+  $<HTMLButtonElement>('otp-submit').click()
+}
+
+afterEach(() => {
+  document.body.replaceChildren()
+})
+
+describe('code prompt', () => {
+  it('shows an accessible form with the stable ids and focuses the input', () => {
+    const { prompt, data } = setup()
+    prompt.show(data)
+    const input = $<HTMLInputElement>('otp-code')
+    expect($('otp-prompt').hidden).toBe(false)
+    expect($<HTMLLabelElement>('otp-label').htmlFor).toBe('otp-code')
+    expect($('otp-label').textContent).toBe('Enter the code we sent to j***@example.com')
+    expect(input.getAttribute('autocomplete')).toBe('one-time-code')
+    expect(input.getAttribute('inputmode')).toBe('numeric')
+    expect(input.type).toBe('text')
+    expect(input.maxLength).toBeGreaterThanOrEqual(7) // room for "123 456" / "123-456"
+    expect($('otp-error').getAttribute('role')).toBe('alert')
+    expect($('otp-attempts').textContent).toBe('3 attempts left')
+    expect($('otp-submit').textContent).toBe('Verify')
+    for (const id of ['otp-submit', 'otp-resend', 'otp-cancel']) expect($(id).dataset.testid).toBe(id)
+    expect(document.activeElement).toBe(input)
+  })
+
+  it('renders the backend email hint as text, never as HTML', () => {
+    const { prompt, data } = setup()
+    prompt.show({ ...data, emailHint: '<img src=x onerror=alert(1)>' })
+    expect($('otp-label').textContent).toContain('<img src=x onerror=alert(1)>')
+    expect(document.querySelector('img')).toBeNull()
+  })
+
+  it.each([
+    ['012 345', '012345'],
+    ['012-345', '012345'],
+    [' 000000 ', '000000'],
+  ])('submits pasted %j as %j (leading zeros kept)', async (typed, sent) => {
+    const { prompt, data, actions } = setup()
+    prompt.show(data)
+    typeCode(typed)
+    await flush()
+    expect(actions.submit).toHaveBeenCalledWith(sent)
+  })
+
+  it('refuses a malformed code locally so it costs no attempt', async () => {
+    const { prompt, data, actions } = setup()
+    prompt.show(data)
+    typeCode('12345')
+    await flush()
+    expect(actions.submit).not.toHaveBeenCalled()
+    expect($('otp-error').textContent).toBe('Enter the 6-digit code from the email.')
+  })
+
+  it('shows a wrong code and the attempts left, and stays open', async () => {
+    const { prompt, data, actions } = setup()
+    actions.submit.mockRejectedValueOnce(new OtpWalletError('OTP_INVALID', 'Wrong code', { details: { attemptsLeft: 1 } }))
+    prompt.show(data)
+    typeCode('111111')
+    await flush()
+    expect($('otp-error').textContent).toBe('That code is not right. Check the email and try again.')
+    expect($('otp-attempts').textContent).toBe('1 attempt left')
+    expect($('otp-prompt').hidden).toBe(false)
+    expect($<HTMLButtonElement>('otp-submit').disabled).toBe(false)
+  })
+
+  it('is busy while verifying and ignores a second submit', async () => {
+    const { prompt, data, actions } = setup()
+    let finish!: () => void
+    actions.submit.mockImplementationOnce(() => new Promise<void>((resolve) => (finish = resolve)))
+    prompt.show(data)
+    typeCode('012345')
+    await flush()
+    expect($<HTMLButtonElement>('otp-submit').disabled).toBe(true)
+    expect($('otp-form').getAttribute('aria-busy')).toBe('true')
+    $<HTMLFormElement>('otp-form').requestSubmit()
+    await flush()
+    expect(actions.submit).toHaveBeenCalledTimes(1)
+    finish()
+    await flush()
+  })
+
+  it('counts down to resend, then enables it', async () => {
+    const { prompt, data, actions, clock } = setup()
+    prompt.show(data)
+    const resend = $<HTMLButtonElement>('otp-resend')
+    expect(resend.disabled).toBe(true)
+    expect(resend.textContent).toBe('Resend in 30s')
+    clock.advance(3_000)
+    expect(resend.textContent).toBe('Resend in 27s')
+    clock.advance(27_000)
+    expect(resend.disabled).toBe(false)
+    expect(resend.textContent).toBe('Resend code')
+    resend.click()
+    await flush()
+    expect(actions.resend).toHaveBeenCalledTimes(1)
+  })
+
+  it('restarts the countdown from retryAfterSeconds when resending is rate limited', async () => {
+    const { prompt, data, actions, clock } = setup()
+    prompt.show({ ...data, resendAfter: clock.now() })
+    actions.resend.mockRejectedValueOnce(new OtpWalletError('OTP_RATE_LIMITED', 'slow', { details: { retryAfterSeconds: 12 } }))
+    $<HTMLButtonElement>('otp-resend').click()
+    await flush()
+    expect($('otp-resend').textContent).toBe('Resend in 12s')
+    expect($('otp-error').textContent).toContain('Too many codes')
+  })
+
+  it('update() (after a resend) resets the input, attempts and countdown', () => {
+    const { prompt, data, clock } = setup()
+    prompt.show(data)
+    $<HTMLInputElement>('otp-code').value = '99'
+    prompt.update({ ...data, attemptsLeft: 5, resendAfter: clock.now() + 60_000 })
+    expect($<HTMLInputElement>('otp-code').value).toBe('')
+    expect($('otp-attempts').textContent).toBe('5 attempts left')
+    expect($('otp-resend').textContent).toBe('Resend in 60s')
+    expect($('otp-status').textContent).toBe('We sent a new code to j***@example.com.')
+  })
+
+  it('cancels with the button or Escape', () => {
+    const { prompt, data, actions } = setup()
+    prompt.show(data)
+    $<HTMLButtonElement>('otp-cancel').click()
+    $('otp-code').dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))
+    expect(actions.cancel).toHaveBeenCalledTimes(2)
+  })
+
+  it('hides and clears on hide()', () => {
+    const { prompt, data, clock } = setup()
+    prompt.show(data)
+    $<HTMLInputElement>('otp-code').value = '012345'
+    prompt.hide()
+    expect($('otp-prompt').hidden).toBe(true)
+    expect($<HTMLInputElement>('otp-code').value).toBe('')
+    expect(clock.pendingTimers).toBeLessThanOrEqual(1) // only the one-shot refocus may remain
+  })
+
+  it('uses a text keyboard for alphanumeric codes', () => {
+    const { prompt, data } = setup()
+    prompt.show({ ...data, codeFormat: 'alphanumeric' })
+    expect($('otp-code').getAttribute('inputmode')).toBe('text')
+  })
+})

@@ -1,0 +1,23 @@
+/** What the prompt says when something fails. */
+import { OtpWalletError } from '../../src/protocol/errors.js'
+
+/** Fixed texts: a backend message is not shown to the user verbatim. */
+export function failureText(error: unknown): string {
+  const code = error instanceof OtpWalletError ? error.code : null
+  switch (code) {
+    case 'OTP_INVALID':
+      return 'That code is not right. Check the email and try again.'
+    case 'OTP_RATE_LIMITED':
+      return 'Too many codes were requested. Wait a moment before asking for another.'
+    case 'OTP_EXPIRED':
+      return 'This code has expired. Ask for a new one.'
+    case 'UNAUTHENTICATED':
+      return 'Your login has expired. Sign in again, then retry.'
+    case 'MAIL_FAILED':
+      return 'The email could not be sent. Try again.'
+    case 'BACKEND_ERROR':
+      return 'The server could not be reached. Try again.'
+    default:
+      return 'Something went wrong. Try again.'
+  }
+}
