@@ -1,0 +1,119 @@
+// Done-when 3 (codes): three wrong codes kill the challenge; pasted codes with spaces or
+// dashes work; headless mode works through otp_required.submit(code).
+import { verifyMessage } from 'ethers'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { createWalletInPage, enterCodeInVault, openBrowser, mailCount, openHostPage, startDemo, startInPage, waitForCode, type Demo } from './harness.js'
+
+let demo: Demo
+let context: Awaited<ReturnType<typeof openBrowser>>
+
+beforeAll(async () => {
+  demo = await startDemo({ server: { otp: { resendSeconds: 0 } } })
+  context = await openBrowser()
+})
+
+afterAll(async () => {
+  await context?.dispose()
+  await demo?.close()
+})
+
+/** A wrong code of the same shape as `code`. */
+function wrong(code: string, i: number): string {
+  return code.slice(0, -1) + String((Number(code.at(-1)) + 1 + i) % 10)
+}
+
+function captureChallengeIds(page: Page): string[] {
+  const ids: string[] = []
+  page.on('response', async (response) => {
+    if (response.url().endsWith('/otp/challenge') && response.request().method() === 'POST' && response.ok()) {
+      ids.push(((await response.json()) as { challengeId: string }).challengeId)
+    }
+  })
+  return ids
+}
+
+test('three wrong codes → OTP_ATTEMPTS_EXCEEDED, and the challenge is dead', async () => {
+  const { page, email, token } = await openHostPage(context, demo)
+  await createWalletInPage(page, demo)
+  const challengeIds = captureChallengeIds(page)
+  const pending = startInPage(page, "wallet.signMessage('never signed')")
+  const code = await waitForCode(demo, email, 1)
+
+  const vault = page.frameLocator('iframe[data-otp-wallet-vault]')
+  await enterCodeInVault(page, wrong(code, 0))
+  await expect.poll(() => vault.locator('#otp-attempts').textContent()).toMatch(/2/)
+  await enterCodeInVault(page, wrong(code, 1))
+  await expect.poll(() => vault.locator('#otp-attempts').textContent()).toMatch(/1/)
+  await enterCodeInVault(page, wrong(code, 2))
+  expect(await pending).toMatchObject({ ok: false, code: 'OTP_ATTEMPTS_EXCEEDED' })
+
+  // The right code no longer opens it, even straight at the backend.
+  expect(challengeIds).toHaveLength(1)
+  const response = await fetch(`${demo.urls.api}/otp/verify`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin: new URL(demo.urls.vault).origin },
+    body: JSON.stringify({ challengeId: challengeIds[0], code }),
+  })
+  expect(response.status).toBe(429)
+  expect(((await response.json()) as { error: { code: string } }).error.code).toBe('OTP_ATTEMPTS_EXCEEDED')
+})
+
+test.each([
+  ['spaces', (c: string) => `${c.slice(0, 3)} ${c.slice(3)}`],
+  ['dashes', (c: string) => `${c.slice(0, 3)}-${c.slice(3)}`],
+])('a code pasted with %s works', async (_name, format) => {
+  const { page, email } = await openHostPage(context, demo)
+  const address = await createWalletInPage(page, demo)
+  const pending = startInPage<string>(page, "wallet.signMessage('pasted')")
+  const code = await waitForCode(demo, email, 1)
+  await enterCodeInVault(page, format(code))
+  const result = await pending
+  expect(result.ok && verifyMessage('pasted', result.value)).toBe(address)
+})
+
+test('the user cancelling the prompt rejects with USER_CANCELLED', async () => {
+  const { page, email } = await openHostPage(context, demo)
+  await createWalletInPage(page, demo)
+  const pending = startInPage(page, "wallet.signMessage('cancelled')")
+  await waitForCode(demo, email, 1)
+  await page.frameLocator('iframe[data-otp-wallet-vault]').locator('#otp-cancel').click()
+  expect(await pending).toMatchObject({ ok: false, code: 'USER_CANCELLED' })
+})
+
+test('headless mode: otp_required.submit(code), with a wrong code first', async () => {
+  const { page, email } = await openHostPage(context, demo)
+  const address = await createWalletInPage(page, demo, { ui: 'headless' })
+  await page.evaluate(() => {
+    const w = window as any
+    w.otpEvents = []
+    w.wallet.on('otp_required', (e: unknown) => w.otpEvents.push(e))
+  })
+  const pending = startInPage<string>(page, "wallet.signMessage('headless')")
+  const code = await waitForCode(demo, email, 1)
+  await page.waitForFunction(() => (window as any).otpEvents.length === 1)
+  const info = await page.evaluate(() => {
+    const { emailHint, codeLength, codeFormat, attemptsLeft } = (window as any).otpEvents[0]
+    return { emailHint, codeLength, codeFormat, attemptsLeft }
+  })
+  expect(info).toMatchObject({ codeLength: code.length, codeFormat: 'digits', attemptsLeft: 3 })
+  expect(info.emailHint).toContain('@example.com')
+  expect(info.emailHint).not.toBe(email)
+
+  const bad = await page.evaluate(async (c) => {
+    try {
+      await (window as any).otpEvents[0].submit(c)
+      return { ok: true }
+    } catch (e: any) {
+      return { ok: false, code: e.code, attemptsLeft: e.details?.attemptsLeft }
+    }
+  }, wrong(code, 0))
+  expect(bad).toEqual({ ok: false, code: 'OTP_INVALID', attemptsLeft: 2 })
+
+  await page.evaluate((c) => (window as any).otpEvents[0].submit(c), code)
+  const result = await pending
+  expect(result.ok && verifyMessage('headless', result.value)).toBe(address)
+  // The vault's own prompt never opened in headless mode.
+  expect(await page.locator('iframe[data-otp-wallet-vault]').evaluate((el) => getComputedStyle(el).opacity)).toBe('0')
+  expect(mailCount(demo, email)).toBe(1)
+})

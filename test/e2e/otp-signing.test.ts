@@ -1,0 +1,95 @@
+// Done-when 2: log in, the first signature emails one code, the code typed into the vault's
+// prompt unlocks the session, and further signatures of every kind need no second email.
+import { Transaction, verifyMessage, verifyTypedData } from 'ethers'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { createWalletInPage, enterCodeInVault, openBrowser, mailCount, openHostPage, startDemo, startInPage, waitForCode, type Demo } from './harness.js'
+
+let demo: Demo
+let context: Awaited<ReturnType<typeof openBrowser>>
+
+beforeAll(async () => {
+  demo = await startDemo()
+  context = await openBrowser()
+})
+
+afterAll(async () => {
+  await context?.dispose()
+  await demo?.close()
+})
+
+const TYPED_DOMAIN = { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' }
+const TYPED_TYPES = {
+  Person: [
+    { name: 'name', type: 'string' },
+    { name: 'wallet', type: 'address' },
+  ],
+  Mail: [
+    { name: 'from', type: 'Person' },
+    { name: 'to', type: 'Person' },
+    { name: 'contents', type: 'string' },
+  ],
+}
+const TYPED_VALUE = {
+  from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
+  to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
+  contents: 'Hello, Bob!',
+}
+
+test('one emailed code unlocks a session that signs a message, a transaction and typed data', async () => {
+  const { page, email } = await openHostPage(context, demo)
+  const address = await createWalletInPage(page, demo, { chainId: 1 })
+  expect(address).toMatch(/^0x[0-9a-fA-F]{40}$/)
+  expect(await page.evaluate(() => (window as any).wallet.address)).toBe(address)
+  expect(mailCount(demo, email)).toBe(0)
+
+  const first = startInPage<string>(page, "wallet.signMessage('hello from the e2e test')")
+  const code = await waitForCode(demo, email, 1)
+  await enterCodeInVault(page, code)
+  const signed = await first
+  expect(signed.ok).toBe(true)
+  if (!signed.ok) return
+  expect(verifyMessage('hello from the e2e test', signed.value)).toBe(address)
+  expect(mailCount(demo, email)).toBe(1)
+
+  const session = await startInPage<{ active: boolean; expiresAt: number }>(page, 'wallet.getSession()')
+  expect(session.ok && session.value.active).toBe(true)
+
+  const second = await startInPage<string>(page, "wallet.signMessage('second message')")
+  expect(second.ok && verifyMessage('second message', second.value)).toBe(address)
+
+  const tx = await startInPage<string>(
+    page,
+    `wallet.signTransaction({ to: '0x000000000000000000000000000000000000dEaD', value: 10n ** 15n, nonce: 7, gasLimit: 21000, maxFeePerGas: '30000000000', maxPriorityFeePerGas: '0x3b9aca00' })`,
+  )
+  expect(tx.ok).toBe(true)
+  if (!tx.ok) return
+  const parsed = Transaction.from(tx.value)
+  expect(parsed.type).toBe(2)
+  expect(parsed.chainId).toBe(1n)
+  expect(parsed.nonce).toBe(7)
+  expect(parsed.value).toBe(10n ** 15n)
+  expect(parsed.maxPriorityFeePerGas).toBe(1_000_000_000n)
+  expect(parsed.from).toBe(address)
+
+  const typed = await startInPage<string>(
+    page,
+    `wallet.signTypedData(${JSON.stringify(TYPED_DOMAIN)}, ${JSON.stringify(TYPED_TYPES)}, ${JSON.stringify(TYPED_VALUE)})`,
+  )
+  expect(typed.ok).toBe(true)
+  if (!typed.ok) return
+  expect(verifyTypedData(TYPED_DOMAIN, TYPED_TYPES, TYPED_VALUE, typed.value)).toBe(address)
+
+  expect(mailCount(demo, email)).toBe(1)
+})
+
+test('bad input is refused with INVALID_REQUEST naming the field, before any code is sent', async () => {
+  const { page, email } = await openHostPage(context, demo)
+  await createWalletInPage(page, demo)
+  const noChain = await startInPage(page, `wallet.signTransaction({ to: '0x000000000000000000000000000000000000dEaD', nonce: 0, gasLimit: 21000, maxFeePerGas: 1, maxPriorityFeePerGas: 1 })`)
+  expect(noChain).toMatchObject({ ok: false, code: 'INVALID_REQUEST', details: { field: 'chainId' } })
+  const mixedFees = await startInPage(page, `wallet.signTransaction({ type: 2, chainId: 1, to: '0x000000000000000000000000000000000000dEaD', nonce: 0, gasLimit: 21000, gasPrice: 1, maxFeePerGas: 1, maxPriorityFeePerGas: 1 })`)
+  expect(mixedFees).toMatchObject({ ok: false, code: 'INVALID_REQUEST', details: { field: 'gasPrice' } })
+  const junk = await startInPage(page, `wallet.signTypedData({ name: 'x' }, { T: [{ name: 'n', type: 'uint256' }] }, { n: '42abc' })`)
+  expect(junk).toMatchObject({ ok: false, code: 'INVALID_REQUEST' })
+  expect(mailCount(demo, email)).toBe(0)
+})

@@ -1,0 +1,94 @@
+// Done-when 3 (sessions): a short session expires and the next signature emails a new code;
+// a reload inside the session signs without a code; ttlSeconds 0 signs one request per code.
+import { verifyMessage } from 'ethers'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { createWalletInPage, enterCodeInVault, openBrowser, mailCount, openHostPage, startDemo, startInPage, waitForCode, type Demo } from './harness.js'
+
+let demo: Demo
+let context: Awaited<ReturnType<typeof openBrowser>>
+
+beforeAll(async () => {
+  // resendSeconds 0: these tests ask for codes back to back.
+  demo = await startDemo({ server: { otp: { resendSeconds: 0 } } })
+  context = await openBrowser()
+})
+
+afterAll(async () => {
+  await context?.dispose()
+  await demo?.close()
+})
+
+async function signWithCode(page: import('playwright-core').Page, email: string, nth: number, text: string) {
+  const pending = startInPage<string>(page, `wallet.signMessage(${JSON.stringify(text)})`)
+  await enterCodeInVault(page, await waitForCode(demo, email, nth))
+  const result = await pending
+  if (!result.ok) throw new Error(`${result.code}: ${result.message}`)
+  return result.value
+}
+
+test('a 2-second session expires; the next signature sends a new email', async () => {
+  const { page, email } = await openHostPage(context, demo)
+  const address = await createWalletInPage(page, demo, { session: { ttlSeconds: 2 } })
+  expect(verifyMessage('one', await signWithCode(page, email, 1, 'one'))).toBe(address)
+
+  const events = () => page.evaluate(() => (window as any).events.map((e: { name: string }) => e.name))
+  expect(await events()).toContain('session_started')
+  await page.waitForFunction(() => (window as any).events.some((e: { name: string }) => e.name === 'session_expired'), null, { timeout: 10_000 })
+  const session = await startInPage<{ active: boolean }>(page, 'wallet.getSession()')
+  expect(session).toMatchObject({ ok: true, value: { active: false, expiresAt: null } })
+
+  expect(verifyMessage('two', await signWithCode(page, email, 2, 'two'))).toBe(address)
+  expect(mailCount(demo, email)).toBe(2)
+})
+
+test('a reload within the session signs without a code', async () => {
+  const { page, email } = await openHostPage(context, demo)
+  const address = await createWalletInPage(page, demo, { session: { ttlSeconds: 600 } })
+  expect(await page.evaluate(() => (window as any).wallet.storage)).toBe('indexeddb')
+  await signWithCode(page, email, 1, 'before reload')
+
+  await page.reload()
+  expect(await createWalletInPage(page, demo, { session: { ttlSeconds: 600 } })).toBe(address)
+  const session = await startInPage<{ active: boolean; expiresAt: number }>(page, 'wallet.getSession()')
+  expect(session.ok && session.value.active).toBe(true)
+  const after = await startInPage<string>(page, "wallet.signMessage('after reload')")
+  expect(after.ok && verifyMessage('after reload', after.value)).toBe(address)
+  expect(mailCount(demo, email)).toBe(1)
+})
+
+test('ttlSeconds 0 signs exactly one request per code', async () => {
+  const { page, email } = await openHostPage(context, demo)
+  const address = await createWalletInPage(page, demo, { session: { ttlSeconds: 0 } })
+  expect(verifyMessage('a', await signWithCode(page, email, 1, 'a'))).toBe(address)
+  const session = await startInPage<{ active: boolean }>(page, 'wallet.getSession()')
+  expect(session).toMatchObject({ ok: true, value: { active: false } })
+  expect(verifyMessage('b', await signWithCode(page, email, 2, 'b'))).toBe(address)
+  expect(mailCount(demo, email)).toBe(2)
+})
+
+test('endSession ends the session; the next signature needs a new code', async () => {
+  const { page, email } = await openHostPage(context, demo)
+  await createWalletInPage(page, demo, { session: { ttlSeconds: 600 } })
+  await signWithCode(page, email, 1, 'x')
+  expect(await startInPage(page, 'wallet.endSession()')).toMatchObject({ ok: true })
+  expect(await startInPage(page, 'wallet.getSession()')).toMatchObject({ ok: true, value: { active: false } })
+  await signWithCode(page, email, 2, 'y')
+  expect(mailCount(demo, email)).toBe(2)
+})
+
+test('where the browser refuses the vault storage, the session lives in memory and the SDK says so', async () => {
+  // An incognito-style profile: Chromium blocks the cross-site vault's IndexedDB there.
+  const incognito = await openBrowser({ incognito: true })
+  try {
+    const { page, email } = await openHostPage(incognito, demo)
+    const address = await createWalletInPage(page, demo, { session: { ttlSeconds: 600 } })
+    expect(await page.evaluate(() => (window as any).wallet.storage)).toBe('memory')
+    await page.waitForFunction(() => (window as any).events.some((e: { name: string }) => e.name === 'storage_fallback'))
+    expect(verifyMessage('in memory', await signWithCode(page, email, 1, 'in memory'))).toBe(address)
+    const again = await startInPage<string>(page, "wallet.signMessage('still in memory')")
+    expect(again.ok && verifyMessage('still in memory', again.value)).toBe(address)
+    expect(mailCount(demo, email)).toBe(1)
+  } finally {
+    await incognito.dispose()
+  }
+})
