@@ -109,9 +109,19 @@ describe('normalizeTypedData: declared EIP712Domain that differs from the canoni
     expectInvalid(() => normalizeTypedData({ ...MAIL, domain: { ...MAIL_DOMAIN, name: null } }), 'domain.name')
   })
 
-  test('a domain key not declared → domain.<key>', () => {
-    expectInvalid(() => normalizeTypedData({ ...MAIL, domain: { ...MAIL_DOMAIN, salt: '0x' + '11'.repeat(32) } }), 'domain.salt')
-    expectInvalid(() => normalizeTypedData({ ...MAIL, domain: { ...MAIL_DOMAIN, httpOrigin: 'x' } }), 'domain.httpOrigin')
+  test('domain keys that are not declared are not hashed (EIP-712: the declared struct is signed)', () => {
+    const withSalt = normalizeTypedData({ ...MAIL, domain: { ...MAIL_DOMAIN, salt: '0x' + '11'.repeat(32) } })
+    expect(hashTypedData(withSalt)).toBe(MAIL_DIGEST)
+    expect(withSalt.domain).not.toHaveProperty('salt')
+    // Declared without chainId while the domain carries one: the independent oracle is ethers on
+    // the declared fields alone (it infers the same EIP712Domain from exactly those keys).
+    const declared = DOMAIN_TYPE.filter((f) => f.name !== 'chainId')
+    const typed = normalizeTypedData({ ...MAIL, types: { EIP712Domain: declared, ...MAIL_TYPES }, domain: { ...MAIL_DOMAIN, httpOrigin: 'x' } })
+    const { chainId: _, ...declaredDomain } = MAIL_DOMAIN
+    expect(hashTypedData(typed)).toBe(TypedDataEncoder.hash(declaredDomain, MAIL_TYPES, MAIL_MESSAGE))
+    expect(hashTypedData(typed)).not.toBe(MAIL_DIGEST)
+    const signature = signTypedDataWithKey(COW_KEY, typed)
+    expect(verifyTypedData(declaredDomain, MAIL_TYPES, MAIL_MESSAGE, signature)).toBe(COW_ADDRESS)
   })
 
   test('without a declaration, only the five canonical keys; null counts as absent', () => {

@@ -12,8 +12,8 @@
  *    computed here rather than by ethers' `TypedDataEncoder.hash`). Canonical names must have their
  *    canonical types; extension fields ("future field additions") must be atomic or dynamic types.
  *    A declared field absent from `domain` is refused (`domain.<name>`): it has no encoding. A
- *    `domain` key that is not declared is refused too (`domain.<key>`): viem and MetaMask silently
- *    ignore it, which would let a request show a value (say a chainId) that is not signed;
+ *    `domain` key that is not declared is not part of the struct, so it is not hashed (viem and
+ *    MetaMask do the same): the declaration, not the object, says what is signed;
  *  - when it is not declared, it is inferred from the domain keys in the canonical order, as ethers
  *    and viem do, and a key outside the five canonical ones is refused;
  *  - an empty domain is refused ("one or more fields"): it would separate nothing;
@@ -117,11 +117,10 @@ function parseDomainFields(value: unknown): TypedDataField[] {
 
 function normalizeDomain(raw: Record<string, unknown>, declared: ReadonlyArray<TypedDataField> | null) {
   const present = Object.keys(raw).filter((key) => raw[key] !== undefined && raw[key] !== null)
-  const allowed = declared ?? CANONICAL_DOMAIN
-  const stray = present.find((key) => !allowed.some((f) => f.name === key))
-  if (stray !== undefined) {
-    throw invalid(`domain.${stray}`, declared === null ? 'not a standard EIP-712 domain field; declare it in types.EIP712Domain' : 'not declared in types.EIP712Domain')
-  }
+  // Undeclared keys of a declared domain are simply not in the struct; without a declaration
+  // the type is inferred from the keys, so a key outside the canonical five has no type.
+  const stray = declared === null ? present.find((key) => !CANONICAL_DOMAIN.some((f) => f.name === key)) : undefined
+  if (stray !== undefined) throw invalid(`domain.${stray}`, 'not a standard EIP-712 domain field; declare it in types.EIP712Domain')
   const domainFields = declared ?? CANONICAL_DOMAIN.filter((f) => present.includes(f.name))
   if (domainFields.length === 0) throw invalid('domain', 'empty domain: at least one of name, version, chainId, verifyingContract, salt is required')
   const domain: Record<string, unknown> = {}

@@ -18,6 +18,12 @@ afterAll(async () => {
 })
 
 const TYPED_DOMAIN = { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' }
+const DOMAIN_FIELDS = [
+  { name: 'name', type: 'string' },
+  { name: 'version', type: 'string' },
+  { name: 'chainId', type: 'uint256' },
+  { name: 'verifyingContract', type: 'address' },
+]
 const TYPED_TYPES = {
   Person: [
     { name: 'name', type: 'string' },
@@ -78,6 +84,23 @@ test('one emailed code unlocks a session that signs a message, a transaction and
   expect(typed.ok).toBe(true)
   if (!typed.ok) return
   expect(verifyTypedData(TYPED_DOMAIN, TYPED_TYPES, TYPED_VALUE, typed.value)).toBe(address)
+
+  // viem's form as a JSON string, EIP712Domain declared inside types: the same digest.
+  const json = JSON.stringify({ domain: TYPED_DOMAIN, types: { EIP712Domain: DOMAIN_FIELDS, ...TYPED_TYPES }, primaryType: 'Mail', message: TYPED_VALUE })
+  const fromJson = await startInPage<string>(page, `wallet.signTypedData(${JSON.stringify(json)})`)
+  expect(fromJson).toEqual({ ok: true, value: typed.value })
+
+  // Quantities as bigint (structured clone keeps it across postMessage), number, decimal and hex strings.
+  const forms = [
+    `{ value: 1000000000000000n, nonce: 7n, gasLimit: 21000n, maxFeePerGas: 30000000000n, maxPriorityFeePerGas: 1000000000n }`,
+    `{ value: 1000000000000000, nonce: 7, gasLimit: 21000, maxFeePerGas: 30000000000, maxPriorityFeePerGas: 1000000000 }`,
+    `{ value: '1000000000000000', nonce: '7', gasLimit: '21000', maxFeePerGas: '30000000000', maxPriorityFeePerGas: '1000000000' }`,
+    `{ value: '0x38d7ea4c68000', nonce: '0x7', gasLimit: '0x5208', maxFeePerGas: '0x6fc23ac00', maxPriorityFeePerGas: '0x3b9aca00' }`,
+  ]
+  for (const fields of forms) {
+    const signedForm = await startInPage<string>(page, `wallet.signTransaction({ to: '0x000000000000000000000000000000000000dEaD', ...${fields} })`)
+    expect(signedForm, fields).toEqual({ ok: true, value: tx.value })
+  }
 
   expect(mailCount(demo, email)).toBe(1)
 })
