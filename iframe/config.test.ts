@@ -24,6 +24,13 @@ describe('parseVaultConfig', () => {
     })
   })
 
+  it('allows plain http only on loopback', () => {
+    expect(parseVaultConfig({ apiUrl: 'http://127.0.0.1:8787', allowedOrigins: ['http://localhost:5173'] })).toEqual({
+      apiUrl: 'http://127.0.0.1:8787',
+      allowedOrigins: ['http://localhost:5173'],
+    })
+  })
+
   it('refuses a config that is not an object', () => {
     for (const json of [null, [], 'x', 1]) expectInvalid(json, 'config')
   })
@@ -37,6 +44,7 @@ describe('parseVaultConfig', () => {
     ['https://user:pw@api.example'],
     ['https://api.example/?x=1'],
     ['https://api.example/#x'],
+    ['http://api.example'],
   ])('refuses apiUrl %s', (apiUrl) => {
     expectInvalid({ ...ok, apiUrl }, 'apiUrl')
   })
@@ -55,6 +63,7 @@ describe('parseVaultConfig', () => {
     [['file:///etc']],
     [['dapp.example']],
     [[42]],
+    [['http://dapp.example']],
   ])('refuses allowedOrigins %j', (allowedOrigins) => {
     expectInvalid({ ...ok, allowedOrigins }, 'allowedOrigins')
   })

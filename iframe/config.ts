@@ -66,7 +66,7 @@ function parseApiUrl(value: unknown): string {
   } catch {
     throw invalid('apiUrl', 'apiUrl must be an absolute URL')
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('apiUrl', 'apiUrl must be http(s)')
+  if (!isSecureScheme(url)) throw invalid('apiUrl', 'apiUrl must be https (plain http only for localhost and 127.0.0.1)')
   if (url.username !== '' || url.password !== '') throw invalid('apiUrl', 'apiUrl must not contain credentials')
   // Routes are appended to the path; a query or fragment would end up in the wrong place.
   if (url.search !== '' || url.hash !== '') throw invalid('apiUrl', 'apiUrl must not have a query or fragment')
@@ -96,7 +96,16 @@ function parseOrigin(value: unknown): string {
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== value) {
     throw invalid('allowedOrigins', `allowedOrigins: expected exactly scheme://host[:port] (${value})`)
   }
+  // A page served over plain http can be rewritten in transit, and a rewritten page can ask
+  // for signatures during a live session.
+  if (!isSecureScheme(url)) throw invalid('allowedOrigins', `allowedOrigins: must be https, except localhost and 127.0.0.1 (${value})`)
   return value
+}
+
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+function isSecureScheme(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))
 }
 
 function invalid(field: string, message: string): OtpWalletError {
