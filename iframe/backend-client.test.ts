@@ -82,10 +82,21 @@ describe('createBackendClient', () => {
     ).rejects.toMatchObject({ code: 'BACKEND_ERROR' })
   })
 
+  it("moves a challenge's times from the backend's clock to the browser's", async () => {
+    // The backend's clock runs 5 minutes ahead of this browser's.
+    const browserNow = 1_700_000_000_000
+    const serverNow = browserNow + 300_000
+    const answer = challengeResponse({ serverTime: serverNow, expiresAt: serverNow + 600_000, resendAfter: serverNow + 30_000 })
+    const client = createBackendClient(API, async () => json(answer), () => browserNow)
+    const challenge = await client.requestChallenge('t', { targetPublicKey: '0x04' })
+    expect(challenge.expiresAt).toBe(browserNow + 600_000)
+    expect(challenge.resendAfter).toBe(browserNow + 30_000)
+  })
+
   it('times out a backend that never answers', async () => {
     const hang: typeof fetch = (_url, init) =>
       new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))
-    await expect(createBackendClient(API, hang, 20).getWallet('t')).rejects.toMatchObject({
+    await expect(createBackendClient(API, hang, Date.now, 20).getWallet('t')).rejects.toMatchObject({
       code: 'BACKEND_ERROR',
       message: 'The backend did not answer in time',
       details: { status: 0 },

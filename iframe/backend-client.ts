@@ -10,6 +10,7 @@
  *   code; anything else that is not a well-formed answer is BACKEND_ERROR with `details.status`
  *   (0 when there was no HTTP response at all).
  * - Response bodies are validated: a malformed answer is BACKEND_ERROR, never a crash later on.
+ * - A challenge's times come back on this browser's clock (see ChallengeResponse.serverTime).
  */
 import {
   BACKEND_ROUTES,
@@ -37,7 +38,12 @@ const MAX_TOKEN_LENGTH = 16_384
  * const backend = createBackendClient(config.apiUrl, fetch.bind(globalThis))
  * const { address } = await backend.getWallet(request.auth)
  */
-export function createBackendClient(apiUrl: string, fetchFn: typeof fetch, timeoutMs = BACKEND_TIMEOUT_MS): BackendClient {
+export function createBackendClient(
+  apiUrl: string,
+  fetchFn: typeof fetch,
+  now: () => number = Date.now,
+  timeoutMs = BACKEND_TIMEOUT_MS,
+): BackendClient {
   async function call(method: 'GET' | 'POST', route: string, auth: string | null, body?: unknown): Promise<unknown> {
     const headers: Record<string, string> = { Authorization: `Bearer ${checkToken(auth)}`, Accept: 'application/json' }
     const init: RequestInit = {
@@ -84,7 +90,10 @@ export function createBackendClient(apiUrl: string, fetchFn: typeof fetch, timeo
     async requestChallenge(auth, body) {
       const json = await call('POST', BACKEND_ROUTES.challenge, auth, body)
       if (!isChallengeResponse(json)) throw malformed('challenge')
-      return json
+      // The host compares these with its own clock: move them from the backend's clock to
+      // this browser's (the request's latency is small next to the minutes they measure).
+      const shift = now() - json.serverTime
+      return { ...json, expiresAt: json.expiresAt + shift, resendAfter: json.resendAfter + shift }
     },
     async verify(auth, body) {
       const json = await call('POST', BACKEND_ROUTES.verify, auth, body)
@@ -136,7 +145,8 @@ function isChallengeResponse(v: unknown): v is ChallengeResponse {
     v.codeLength > 0 &&
     isCount(v.attemptsLeft) &&
     isTime(v.expiresAt) &&
-    isTime(v.resendAfter)
+    isTime(v.resendAfter) &&
+    isTime(v.serverTime)
   )
 }
 

@@ -40,7 +40,7 @@ export interface Vault {
 export function createVault(deps: VaultDeps): Vault {
   const { events, log } = deps
   const state: VaultState = { options: null, address: null }
-  const backend = createBackendClient(deps.config.apiUrl, deps.fetch)
+  const backend = createBackendClient(deps.config.apiUrl, deps.fetch, () => deps.clock.now())
   const session = new SessionManager(deps.storage, deps.clock, () => events.emit('session_expired', {}), log)
 
   // One UI object per mode for the vault's life: the vault UI tracks whether the overlay is open.

@@ -65,6 +65,7 @@ export class FakeApi {
       attemptsLeft: 3,
       expiresAt: now + 600_000,
       resendAfter: now + 30_000,
+      serverTime: now,
     }
   }
 

@@ -61,6 +61,7 @@ export function challengeResponse(overrides: Partial<ChallengeResponse> = {}, n 
     attemptsLeft: 3,
     expiresAt: 1_700_000_600_000,
     resendAfter: 1_700_000_030_000,
+    serverTime: 1_700_000_000_000,
     ...overrides,
   }
 }

@@ -32,6 +32,9 @@ export interface ChallengeResponse {
   attemptsLeft: number
   expiresAt: number
   resendAfter: number
+  /** The backend's clock when it answered: the vault shifts `expiresAt` and `resendAfter` by
+   * (browser now − serverTime), so the host gets times on its own clock. */
+  serverTime: number
 }
 
 /** `POST /otp/verify` → 200, or 400 OTP_INVALID (`details.attemptsLeft`), 410 OTP_EXPIRED, 429 OTP_ATTEMPTS_EXCEEDED. */

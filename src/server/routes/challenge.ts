@@ -109,6 +109,7 @@ export async function postChallenge({ ctx, request, user }: RouteInput): Promise
     attemptsLeft: otp.maxAttempts,
     expiresAt,
     resendAfter: now + otp.resendSeconds * 1000,
+    serverTime: now,
   }
   return jsonResponse(200, response)
 }

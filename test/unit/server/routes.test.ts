@@ -147,6 +147,7 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
         attemptsLeft: 3,
         expiresAt: now + 600_000,
         resendAfter: now + 30_000,
+        serverTime: now,
       })
       const mail = h.mailer.last()
       expect(mail).toEqual({ to: 'alice@example.com', code, codeFormat: 'digits', siteName: 'Example dApp', expiresAt: now + 600_000, ttlSeconds: 600 })
