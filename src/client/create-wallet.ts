@@ -94,6 +94,8 @@ class Wallet implements OtpWallet {
   #address: string | null = null
   #storage: StorageKind | null = null
   #destroyed = false
+  /** The latest init attempt; replaced when it failed for a reason that can pass (not logged in yet). */
+  #initialized: Promise<string>
 
   constructor(options: ResolvedOptions) {
     this.#options = options
@@ -110,8 +112,8 @@ class Wallet implements OtpWallet {
       }
       return new RpcClient(port, (event) => this.#onVaultEvent(event))
     })
-    this.ready = this.#init()
-    // `ready` is also awaited inside every method; keep an unobserved failure from being reported twice.
+    this.ready = this.#initialized = this.#init()
+    // Every method awaits initialization itself; keep an unobserved `ready` from being reported.
     this.ready.catch(() => {})
   }
 
@@ -124,13 +126,13 @@ class Wallet implements OtpWallet {
   }
 
   async getSession(): Promise<SessionInfo> {
-    await this.ready
+    await this.#whenInitialized()
     return this.#call('getSession', {})
   }
 
   async signMessage(message: MessageInput): Promise<string> {
     const params = { message: toSignableMessage(message) }
-    await this.ready
+    await this.#whenInitialized()
     return (await this.#call('signMessage', params)).signature
   }
 
@@ -145,17 +147,17 @@ class Wallet implements OtpWallet {
       args.length >= 3
         ? ({ domain: args[0], types: args[1], message: args[2] } as TypedDataPayload)
         : (args[0] as TypedDataPayload | string)
-    await this.ready
+    await this.#whenInitialized()
     return (await this.#call('signTypedData', { payload })).signature
   }
 
   async signTransaction(transaction: TransactionRequest): Promise<string> {
-    await this.ready
+    await this.#whenInitialized()
     return (await this.#call('signTransaction', { transaction })).serialized
   }
 
   async endSession(): Promise<void> {
-    await this.ready
+    await this.#whenInitialized()
     await this.#call('endSession', {})
   }
 
@@ -174,6 +176,19 @@ class Wallet implements OtpWallet {
     this.#rpc.then((rpc) => rpc.close(), () => {})
     this.#frame.remove()
     this.#emitter.clear()
+  }
+
+  /**
+   * The wallet's address once init succeeded. An init that failed because the user was not
+   * logged in yet (or the backend was briefly away) is tried again, so a wallet created at page
+   * load works once the app has a token; handshake failures stay final.
+   */
+  #whenInitialized(): Promise<string> {
+    this.#initialized = this.#initialized.catch((error: unknown) => {
+      if (error instanceof OtpWalletError && RETRYABLE_INIT_CODES.has(error.code)) return this.#init()
+      throw error
+    })
+    return this.#initialized
   }
 
   async #init(): Promise<string> {
@@ -254,6 +269,8 @@ class Wallet implements OtpWallet {
     this.#emitter.emit('otp_required', event)
   }
 }
+
+const RETRYABLE_INIT_CODES: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'BACKEND_ERROR', 'TIMEOUT'])
 
 function destroyedError(): OtpWalletError {
   return new OtpWalletError('DESTROYED', 'The wallet was destroyed; create a new one')

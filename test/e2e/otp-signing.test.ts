@@ -116,3 +116,25 @@ test('bad input is refused with INVALID_REQUEST naming the field, before any cod
   expect(junk).toMatchObject({ ok: false, code: 'INVALID_REQUEST' })
   expect(mailCount(demo, email)).toBe(0)
 })
+
+test('a wallet created before the app login works once the user has logged in', async () => {
+  const { page, email, token } = await openHostPage(context, demo)
+  await page.evaluate(() => sessionStorage.removeItem('token'))
+  const early = await page.evaluate(async (vaultUrl) => {
+    const w = window as any
+    w.wallet = w.OtpWallet.createWallet({ vaultUrl, getAuthToken: () => sessionStorage.getItem('token') })
+    return w.wallet.ready.then(
+      () => 'resolved',
+      (e: any) => e.code,
+    )
+  }, demo.urls.vault)
+  expect(early).toBe('UNAUTHENTICATED')
+
+  await page.evaluate((t) => sessionStorage.setItem('token', t), token)
+  const pending = startInPage<string>(page, "wallet.signMessage('after login')")
+  await enterCodeInVault(page, await waitForCode(demo, email, 1))
+  const signed = await pending
+  expect(signed.ok).toBe(true)
+  const address = await page.evaluate(() => (window as any).wallet.address)
+  expect(signed.ok && verifyMessage('after login', signed.value)).toBe(address)
+})
