@@ -7,9 +7,14 @@
  * All times are milliseconds since the Unix epoch on the backend's clock.
  */
 
-/** `GET /wallet` → 200. Creates the wallet on first sight. */
+/**
+ * `GET /wallet` → 200. Creates the wallet on first sight. Also the vault's check of who the
+ * current app token belongs to (see iframe/methods.ts: a session only signs for its owner).
+ */
 export interface WalletResponse {
   address: string
+  /** The backend's session limits, so the vault can refuse an impossible `ttlSeconds` at init. */
+  session: { ttlSeconds: number; maxTtlSeconds: number }
 }
 
 /**

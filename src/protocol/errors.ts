@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   DESTROYED: 'DESTROYED',
   /** No valid app-login token: `getAuthToken` returned nothing or the backend refused it. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The app's logged-in user is not the wallet's owner any more; the session was ended. Call `destroy()` and create a new wallet. */
+  ACCOUNT_CHANGED: 'ACCOUNT_CHANGED',
   /** The code was wrong; `details.attemptsLeft` says how many tries remain. */
   OTP_INVALID: 'OTP_INVALID',
   /** The challenge expired or no longer exists; ask for a new code. */
