@@ -35,7 +35,13 @@ function startWallet() {
   })
   wallet.on('session_started', ({ expiresAt }) => showSession(expiresAt))
   wallet.on('session_expired', () => showSession(null))
-  wallet.on('storage_fallback', ({ reason }) => show(`Session kept in memory only: ${reason}`))
+  wallet.on('storage_fallback', ({ reason }) =>
+    show(
+      'This browser does not let the vault (another site) keep data, so the session lives in memory ' +
+        'and ends when this page reloads. Chromium and incognito windows block third-party storage by default.\n' +
+        `(${reason})`,
+    ),
+  )
   wallet.ready
     .then(async (address) => {
       $('address').textContent = address

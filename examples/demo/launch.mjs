@@ -79,7 +79,9 @@ export async function launchDemo(options = {}) {
   })
   apiServer.on('request', otpServer.nodeHandler)
 
-  const vaultConfig = JSON.stringify({ apiUrl: urls.api, allowedOrigins })
+  // allowHeadless: the demo and its tests use headless mode too; a production vault enables
+  // it only if its dApp renders its own code prompt.
+  const vaultConfig = JSON.stringify({ apiUrl: urls.api, allowedOrigins, allowHeadless: true })
   vaultServer.on('request', async (req, res) => {
     const url = new URL(req.url ?? '/', urls.vault)
     if (url.pathname === '/config.json') {

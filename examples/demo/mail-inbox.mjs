@@ -42,7 +42,8 @@ export async function startMailInbox({ smtpPort = 0, httpPort = 0, host = '127.0
     const to = url.searchParams.get('to')?.toLowerCase()
     const list = to ? messages.filter((m) => m.to.toLowerCase().includes(to)) : messages
     if (url.pathname === '/messages' && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
+      // No CORS header: other sites open in the same browser must not read the demo's codes.
+      res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify(list))
     } else if (url.pathname === '/messages' && req.method === 'DELETE') {
       messages.length = 0

@@ -102,6 +102,7 @@ class Wallet implements OtpWallet {
     this.#frame = appendVaultFrame(options.vaultUrl, options.container)
     this.#rpc = connectToVault({
       frameWindow: this.#frame.window,
+      frameLoaded: this.#frame.loaded,
       vaultOrigin: options.vaultUrl.origin,
       timeoutMs: options.timeoutMs,
       signal: this.#abort.signal,
@@ -132,7 +133,7 @@ class Wallet implements OtpWallet {
 
   async signMessage(message: MessageInput): Promise<string> {
     const params = { message: toSignableMessage(message) }
-    await this.#whenInitialized()
+    await this.#beforeSigning()
     return (await this.#call('signMessage', params)).signature
   }
 
@@ -143,16 +144,21 @@ class Wallet implements OtpWallet {
   ): Promise<string>
   signTypedData(payload: TypedDataPayload | string): Promise<string>
   async signTypedData(...args: unknown[]): Promise<string> {
+    if (args.length === 2 || args.length > 3) {
+      throw new OtpWalletError('INVALID_REQUEST', 'signTypedData takes (domain, types, value) or one payload { domain, types, primaryType, message }', {
+        details: { field: args.length === 2 ? 'value' : 'arguments' },
+      })
+    }
     const payload =
-      args.length >= 3
+      args.length === 3
         ? ({ domain: args[0], types: args[1], message: args[2] } as TypedDataPayload)
         : (args[0] as TypedDataPayload | string)
-    await this.#whenInitialized()
+    await this.#beforeSigning()
     return (await this.#call('signTypedData', { payload })).signature
   }
 
   async signTransaction(transaction: TransactionRequest): Promise<string> {
-    await this.#whenInitialized()
+    await this.#beforeSigning()
     return (await this.#call('signTransaction', { transaction })).serialized
   }
 
@@ -189,6 +195,21 @@ class Wallet implements OtpWallet {
       throw error
     })
     return this.#initialized
+  }
+
+  /**
+   * In headless mode nobody but an `otp_required` listener can answer a code request; without
+   * one, refuse before the vault emails a code nobody can type.
+   */
+  async #beforeSigning(): Promise<void> {
+    await this.#whenInitialized()
+    if (this.#options.ui !== 'headless' || this.#emitter.listenerCount('otp_required') > 0) return
+    const session = await this.#call('getSession', {})
+    if (!session.active) {
+      throw new OtpWalletError('INVALID_CONFIG', "ui is 'headless' but nothing listens to 'otp_required': add wallet.on('otp_required', …) before signing", {
+        details: { field: 'ui' },
+      })
+    }
   }
 
   async #init(): Promise<string> {

@@ -1,7 +1,9 @@
 /**
  * Host side of the host ↔ vault handshake.
  *
- * 1. The caller has appended the vault iframe; its page may not be listening yet.
+ * 1. The caller has appended the vault iframe. We wait for its `load` event: before it, the
+ *    frame still holds about:blank and every post would be dropped with a console warning.
+ *    The vault's script may still not be listening after `load` (it fetches its config first).
  * 2. Every RETRY_INTERVAL_MS we open a fresh MessageChannel and post `ConnectMessage` to the
  *    iframe's window with targetOrigin = the vault's exact origin, transferring one port.
  *    Every retry carries the same `channelId`, so the vault binds to exactly one of them.
@@ -25,13 +27,15 @@ const RETRY_INTERVAL_MS = 100
 
 export interface HandshakeOptions {
   frameWindow: Window
+  /** Resolves when the iframe fired `load`. */
+  frameLoaded: Promise<void>
   vaultOrigin: string
   timeoutMs: number
   /** Aborts the handshake (wallet destroyed). */
   signal: AbortSignal
 }
 
-export function connectToVault({ frameWindow, vaultOrigin, timeoutMs, signal }: HandshakeOptions): Promise<MessagePort> {
+export function connectToVault({ frameWindow, frameLoaded, vaultOrigin, timeoutMs, signal }: HandshakeOptions): Promise<MessagePort> {
   return new Promise((resolve, reject) => {
     const channelId = randomChannelId()
     const pending: MessagePort[] = []
@@ -85,7 +89,12 @@ export function connectToVault({ frameWindow, vaultOrigin, timeoutMs, signal }: 
     if (signal.aborted) return onAbort()
     signal.addEventListener('abort', onAbort)
 
-    const retryTimer = setInterval(attempt, RETRY_INTERVAL_MS)
+    let retryTimer: ReturnType<typeof setInterval> | undefined
+    frameLoaded.then(() => {
+      if (settled) return
+      retryTimer = setInterval(attempt, RETRY_INTERVAL_MS)
+      attempt()
+    })
     const deadline = setTimeout(
       () =>
         finish(
@@ -96,7 +105,6 @@ export function connectToVault({ frameWindow, vaultOrigin, timeoutMs, signal }: 
         ),
       timeoutMs,
     )
-    attempt()
   })
 }
 

@@ -3,6 +3,11 @@ import { OtpWalletError } from '../protocol/errors.js'
 import type { UiMode } from '../protocol/messages.js'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
+/** setTimeout's limit: a larger delay overflows and fires at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1
+/** The vault refuses longer sessions; the backend's `maxTtlSeconds` is usually far lower. */
+const MAX_SESSION_TTL_SECONDS = 365 * 24 * 60 * 60
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(['vaultUrl', 'getAuthToken', 'chainId', 'ui', 'session', 'timeoutMs', 'container'])
 
 export interface CreateWalletOptions {
   /** URL of the deployed vault page, e.g. `https://vault.example/`. https, except on localhost. */
@@ -34,7 +39,14 @@ export interface ResolvedOptions {
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
+  if (typeof document === 'undefined') {
+    throw invalid('options', 'createWallet runs in a browser page; on the server, import from otp-wallet/server')
+  }
   if (typeof options !== 'object' || options === null) throw invalid('options', 'createWallet needs an options object')
+  const unknown = Object.keys(options).find((key) => !KNOWN_OPTIONS.has(key))
+  if (unknown !== undefined) {
+    throw invalid(unknown, `${unknown}: not an option of createWallet (known: ${[...KNOWN_OPTIONS].join(', ')})`)
+  }
 
   let vaultUrl: URL
   try {
@@ -44,6 +56,11 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
   }
   if (vaultUrl.protocol !== 'https:' && !(vaultUrl.protocol === 'http:' && LOOPBACK_HOSTS.has(vaultUrl.hostname))) {
     throw invalid('vaultUrl', 'vaultUrl: must use https (plain http is allowed only for localhost and 127.0.0.1)')
+  }
+  // The vault's isolation is the browser's origin boundary: on the page's own origin, page
+  // scripts could read the vault's storage and keys directly.
+  if (vaultUrl.origin === globalThis.location?.origin) {
+    throw invalid('vaultUrl', `vaultUrl: the vault must be served from its own origin, not this page's (${vaultUrl.origin})`)
   }
   if (typeof options.getAuthToken !== 'function') {
     throw invalid('getAuthToken', "getAuthToken: expected a function returning the user's app-login token")
@@ -60,19 +77,22 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
   let sessionTtlSeconds: number | null = null
   if (options.session !== undefined) {
     const ttl = options.session?.ttlSeconds
-    if (!(Number.isSafeInteger(ttl) && ttl >= 0)) {
-      throw invalid('session.ttlSeconds', `session.ttlSeconds: expected an integer ≥ 0, got ${String(ttl)}`)
+    if (!(Number.isSafeInteger(ttl) && ttl >= 0 && ttl <= MAX_SESSION_TTL_SECONDS)) {
+      throw invalid('session.ttlSeconds', `session.ttlSeconds: expected an integer from 0 to ${MAX_SESSION_TTL_SECONDS}, got ${String(ttl)}`)
     }
     sessionTtlSeconds = ttl
   }
 
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  if (!(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) {
-    throw invalid('timeoutMs', `timeoutMs: expected a positive integer, got ${String(timeoutMs)}`)
+  if (!(Number.isSafeInteger(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+    throw invalid('timeoutMs', `timeoutMs: expected an integer from 1 to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`)
   }
 
   const container = options.container ?? document.body
   if (!container) throw invalid('container', 'container: document.body does not exist yet; call createWallet after the DOM is ready')
+  if (!(container instanceof HTMLElement) || !container.isConnected) {
+    throw invalid('container', 'container: expected an HTMLElement that is in the document')
+  }
 
   return { vaultUrl, getAuthToken: options.getAuthToken, chainId, ui, sessionTtlSeconds, timeoutMs, container }
 }

@@ -52,7 +52,13 @@ export class RpcClient {
       } catch (cause) {
         clearTimeout(timer)
         this.#pending.delete(id)
-        reject(new OtpWalletError('INVALID_REQUEST', `${method}: the parameters cannot be sent to the vault (not cloneable)`, { cause }))
+        const field = findUncloneable(params)
+        reject(
+          new OtpWalletError('INVALID_REQUEST', `${field ?? method}: cannot be sent to the vault (functions, symbols and class instances like DOM nodes cannot be cloned)`, {
+            cause,
+            ...(field === undefined ? {} : { details: { field } }),
+          }),
+        )
       }
     })
   }
@@ -87,5 +93,20 @@ export class RpcClient {
     } else if (isVaultEvent(message)) {
       this.#onEvent(message)
     }
+  }
+}
+
+/** The path of the first value structured clone refuses, e.g. `transaction.value`; params' own key is dropped. */
+function findUncloneable(value: unknown, path = ''): string | undefined {
+  try {
+    structuredClone(value)
+    return undefined
+  } catch {
+    if (typeof value !== 'object' || value === null) return path || undefined
+    for (const [key, child] of Object.entries(value)) {
+      const found = findUncloneable(child, path ? `${path}.${key}` : key)
+      if (found !== undefined) return found
+    }
+    return path || undefined
   }
 }

@@ -13,6 +13,8 @@ const OVERLAY_STYLE =
 export interface VaultFrame {
   element: HTMLIFrameElement
   window: Window
+  /** Resolves at the iframe's first `load` event. */
+  loaded: Promise<void>
   showOverlay(): void
   hideOverlay(): void
   remove(): void
@@ -27,6 +29,7 @@ export function appendVaultFrame(vaultUrl: URL, container: HTMLElement): VaultFr
   element.setAttribute('aria-hidden', 'true')
   element.dataset.otpWalletVault = ''
   element.style.cssText = HIDDEN_STYLE
+  const loaded = new Promise<void>((resolve) => element.addEventListener('load', () => resolve(), { once: true }))
   container.appendChild(element)
   const frameWindow = element.contentWindow
   if (!frameWindow) throw new Error('vault iframe has no window after being appended')
@@ -34,6 +37,7 @@ export function appendVaultFrame(vaultUrl: URL, container: HTMLElement): VaultFr
   return {
     element,
     window: frameWindow,
+    loaded,
     showOverlay() {
       element.style.cssText = OVERLAY_STYLE
       element.removeAttribute('aria-hidden')

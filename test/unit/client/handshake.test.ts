@@ -29,11 +29,26 @@ describe('connectToVault', () => {
       openPorts.push(port)
       if (attempt === 3) port.postMessage({ event: 'connected', data: { v: PROTOCOL_VERSION } })
     })
-    const port = await connectToVault({ frameWindow, vaultOrigin: VAULT_ORIGIN, timeoutMs: 5_000, signal: new AbortController().signal })
+    const port = await connectToVault({ frameWindow, frameLoaded: Promise.resolve(), vaultOrigin: VAULT_ORIGIN, timeoutMs: 5_000, signal: new AbortController().signal })
     openPorts.push(port)
     expect(seen.length).toBeGreaterThanOrEqual(3)
     expect(new Set(seen.map((s) => s.targetOrigin))).toEqual(new Set([VAULT_ORIGIN]))
     expect(new Set(seen.map((s) => (s.message as ConnectMessage).channelId)).size).toBe(1)
+  })
+
+  test('posts nothing before the frame has loaded', async () => {
+    let loaded!: () => void
+    const frameLoaded = new Promise<void>((resolve) => (loaded = resolve))
+    const { frameWindow, seen } = fakeVaultWindow((_m, port) => {
+      openPorts.push(port)
+      port.postMessage({ event: 'connected', data: { v: PROTOCOL_VERSION } })
+    })
+    const pending = connectToVault({ frameWindow, frameLoaded, vaultOrigin: VAULT_ORIGIN, timeoutMs: 5_000, signal: new AbortController().signal })
+    await new Promise((r) => setTimeout(r, 250))
+    expect(seen).toHaveLength(0)
+    loaded()
+    openPorts.push(await pending)
+    expect(seen).toHaveLength(1)
   })
 
   test('a refusal ends the handshake with its code', async () => {
@@ -41,7 +56,7 @@ describe('connectToVault', () => {
       openPorts.push(port)
       port.postMessage({ event: 'connect_refused', error: { code: 'ORIGIN_NOT_ALLOWED', message: 'not allowed' } })
     })
-    await expect(connectToVault({ frameWindow, vaultOrigin: VAULT_ORIGIN, timeoutMs: 5_000, signal: new AbortController().signal })).rejects.toMatchObject({
+    await expect(connectToVault({ frameWindow, frameLoaded: Promise.resolve(), vaultOrigin: VAULT_ORIGIN, timeoutMs: 5_000, signal: new AbortController().signal })).rejects.toMatchObject({
       code: 'ORIGIN_NOT_ALLOWED',
     })
   })
@@ -51,7 +66,7 @@ describe('connectToVault', () => {
       openPorts.push(port)
       port.postMessage({ event: 'connected', data: { v: PROTOCOL_VERSION + 1 } })
     })
-    await expect(connectToVault({ frameWindow, vaultOrigin: VAULT_ORIGIN, timeoutMs: 5_000, signal: new AbortController().signal })).rejects.toMatchObject({
+    await expect(connectToVault({ frameWindow, frameLoaded: Promise.resolve(), vaultOrigin: VAULT_ORIGIN, timeoutMs: 5_000, signal: new AbortController().signal })).rejects.toMatchObject({
       code: 'PROTOCOL_VERSION_MISMATCH',
     })
   })
@@ -59,7 +74,7 @@ describe('connectToVault', () => {
   test('silence is VAULT_UNREACHABLE after timeoutMs', async () => {
     const { frameWindow } = fakeVaultWindow((_m, port) => openPorts.push(port))
     const started = Date.now()
-    await expect(connectToVault({ frameWindow, vaultOrigin: VAULT_ORIGIN, timeoutMs: 300, signal: new AbortController().signal })).rejects.toMatchObject({
+    await expect(connectToVault({ frameWindow, frameLoaded: Promise.resolve(), vaultOrigin: VAULT_ORIGIN, timeoutMs: 300, signal: new AbortController().signal })).rejects.toMatchObject({
       code: 'VAULT_UNREACHABLE',
     })
     expect(Date.now() - started).toBeGreaterThanOrEqual(290)
@@ -68,7 +83,7 @@ describe('connectToVault', () => {
   test('aborting rejects with DESTROYED', async () => {
     const { frameWindow } = fakeVaultWindow((_m, port) => openPorts.push(port))
     const abort = new AbortController()
-    const pending = connectToVault({ frameWindow, vaultOrigin: VAULT_ORIGIN, timeoutMs: 5_000, signal: abort.signal })
+    const pending = connectToVault({ frameWindow, frameLoaded: Promise.resolve(), vaultOrigin: VAULT_ORIGIN, timeoutMs: 5_000, signal: abort.signal })
     abort.abort()
     await expect(pending).rejects.toMatchObject({ code: 'DESTROYED' })
   })
@@ -116,6 +131,14 @@ describe('RpcClient', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+
+  test('a parameter that cannot be cloned is INVALID_REQUEST naming its path', async () => {
+    const { client } = pair()
+    const error = await client
+      .request('signTransaction', { transaction: { to: '0x', value: (() => 1) as never } }, null, 1_000)
+      .catch((e: OtpWalletError) => e)
+    expect(error).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'transaction.value' } })
   })
 
   test('close() rejects requests in flight with DESTROYED, and later requests too', async () => {

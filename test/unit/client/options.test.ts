@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+// @vitest-environment-options { "url": "https://dapp.example/app" }
 import { describe, expect, test } from 'vitest'
 import { resolveOptions } from '../../../src/client/options.js'
 import { toSignableMessage } from '../../../src/client/signable-message.js'
@@ -39,8 +40,22 @@ describe('resolveOptions', () => {
     ['session.ttlSeconds', { session: { ttlSeconds: -1 } }],
     ['session.ttlSeconds', { session: { ttlSeconds: '60' } }],
     ['timeoutMs', { timeoutMs: 0 }],
+    ['timeoutMs', { timeoutMs: 2 ** 31 }],
+    ['session.ttlSeconds', { session: { ttlSeconds: 1e10 } }],
+    ['container', { container: '#app' }],
+    ['container', { container: {} }],
+    ['ttlSeconds', { ttlSeconds: 60 }],
   ])('refuses a bad %s', (field, patch) => {
     expect(fieldOf(() => resolveOptions({ ...base, ...(patch as object) } as never))).toBe(field)
+  })
+  test('a container must be an element in the document', () => {
+    expect(fieldOf(() => resolveOptions({ ...base, container: document.createElement('div') }))).toBe('container')
+    const attached = document.body.appendChild(document.createElement('div'))
+    expect(resolveOptions({ ...base, container: attached }).container).toBe(attached)
+  })
+  test("the vault cannot live on the page's own origin", () => {
+    expect(location.origin).toBe('https://dapp.example')
+    expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'https://dapp.example/vault/' }))).toBe('vaultUrl')
   })
   test('ttlSeconds 0 is single use, not "unset"', () => {
     expect(resolveOptions({ ...base, session: { ttlSeconds: 0 } }).sessionTtlSeconds).toBe(0)
