@@ -42,7 +42,11 @@ export interface OtpWalletServerConfig {
   authenticate: (request: Request) => Promise<AuthenticatedUser | null> | AuthenticatedUser | null
   store: OtpWalletStore
   mailer: Mailer
-  /** 32 bytes, or a string of them as 0x-hex or base64. Wraps every wallet key: keep it out of the DB. */
+  /**
+   * 32 bytes, or a string of them as hex (64 hex digits, `0x` optional: `openssl rand -hex 32`)
+   * or base64 (`openssl rand -base64 32`). A 64-hex-digit string is always read as hex.
+   * Wraps every wallet key: keep it out of the DB.
+   */
   masterKey: Uint8Array | string
   /** The vault's exact origin, e.g. `https://vault.example`: the only origin CORS allows. */
   vaultOrigin: string

@@ -3,12 +3,17 @@
  * as a fetch-style handler, plus a node:http adapter.
  *
  * Per request:
- *   1. Origin: present and not the vault origin → 403 ORIGIN_NOT_ALLOWED. CORS headers only for
- *      the vault origin (Vary: Origin always).
- *   2. OPTIONS → 204 preflight.
- *   3. Route: unknown path → 404 NOT_FOUND; known path, wrong method → 405 INVALID_REQUEST.
- *   4. authenticate(request) → null: 401 UNAUTHENTICATED.
- *   5. The route. OtpWalletErrors become `{ error: { code, message, details? } }`; anything
+ *   1. Method: anything but GET, POST, OPTIONS (HEAD, PUT, TRACE…) → 405 INVALID_REQUEST with
+ *      `Allow: GET, POST, OPTIONS` (field `method`).
+ *   2. Origin: present and not the vault origin → 403 ORIGIN_NOT_ALLOWED, readable by that
+ *      origin (its preflight gets a 204 so the browser sends the request that earns the 403;
+ *      see originRefusedResponse in http.ts). CORS for the vault origin only; Vary: Origin always.
+ *   3. OPTIONS → 204 preflight.
+ *   4. Route: unknown path → 404 NOT_FOUND; known path, wrong method → 405 INVALID_REQUEST.
+ *   5. Content-Length above 16 KiB → 413 INVALID_REQUEST (field `body`), body unread.
+ *   6. authenticate(request) → null: 401 UNAUTHENTICATED. It gets the request unread; the
+ *      body is read (bounded, 413 past 16 KiB) only by the route, after this.
+ *   7. The route. OtpWalletErrors become `{ error: { code, message, details? } }`; anything
  *      else is logged through onError and answered 500 INTERNAL "Internal error".
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -16,7 +21,20 @@ import { BACKEND_ROUTES } from '../protocol/backend.js'
 import { OtpWalletError } from '../protocol/errors.js'
 import { resolveConfig, type AuthenticatedUser, type OtpWalletServerConfig } from './config.js'
 import type { RouteInput, ServerContext } from './context.js'
-import { corsHeaders, errorResponse, httpError, httpStatusOf, internalErrorResponse, preflightResponse } from './http.js'
+import {
+  ALLOWED_METHODS,
+  bodyTooLarge,
+  corsHeaders,
+  declaresTooLargeBody,
+  errorResponse,
+  httpError,
+  httpStatusOf,
+  internalErrorResponse,
+  MAX_BODY_BYTES,
+  methodNotAllowedResponse,
+  originRefusedResponse,
+  preflightResponse,
+} from './http.js'
 import { toNodeHandler } from './node-adapter.js'
 import { postChallenge } from './routes/challenge.js'
 import { postVerify } from './routes/verify.js'
@@ -100,9 +118,10 @@ export function createOtpWalletServer(options: OtpWalletServerConfig): OtpWallet
     } catch {
       // Request.url is always absolute; keep '/' if a polyfill says otherwise
     }
+    if (!ALLOWED_METHODS.has(method)) return methodNotAllowedResponse(method)
     const origin = request.headers.get('origin')
     if (origin !== null && origin !== config.vaultOrigin) {
-      return errorResponse(httpError(403, 'ORIGIN_NOT_ALLOWED', 'This origin may not call the wallet API'))
+      return originRefusedResponse(origin, method === 'OPTIONS' && request.headers.has('access-control-request-method'))
     }
     const cors = corsHeaders(origin, config.vaultOrigin)
     try {
@@ -118,6 +137,7 @@ export function createOtpWalletServer(options: OtpWalletServerConfig): OtpWallet
           { ...cors, Allow: route.method },
         )
       }
+      if (declaresTooLargeBody(request.headers.get('content-length'), MAX_BODY_BYTES)) throw bodyTooLarge(MAX_BODY_BYTES)
 
       const claimed = await config.authenticate(request)
       if (claimed === null || claimed === undefined) throw new OtpWalletError('UNAUTHENTICATED', 'Missing or invalid app-login token')
@@ -134,7 +154,7 @@ export function createOtpWalletServer(options: OtpWalletServerConfig): OtpWallet
 
   return {
     handler,
-    nodeHandler: toNodeHandler(handler),
+    nodeHandler: toNodeHandler(handler, { onError: report }),
     async pregenerateWallet(email: string) {
       if (typeof email !== 'string' || !EMAIL_RE.test(email.trim()) || email.trim().length > 254) {
         throw new OtpWalletError('INVALID_REQUEST', 'email: expected an email address', { details: { field: 'email' } })

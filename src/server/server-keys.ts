@@ -34,7 +34,14 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * Accepts 32 bytes, 0x-hex of 32 bytes, or base64/base64url of 32 bytes; returns a private copy.
+ * Accepts 32 bytes, or a string of them as hex (64 hex digits, `0x` optional — what
+ * `openssl rand -hex 32` prints) or base64/base64url (43 characters, or 44 with one `=` —
+ * `openssl rand -base64 32`); returns a private copy. Surrounding whitespace is ignored.
+ *
+ * Unambiguous: a string of exactly 64 hex digits is ALWAYS hex. (It is also valid base64, of 48
+ * bytes — never a valid key length, so nothing meant as base64 is lost.) A base64 key is 43–44
+ * characters, so it can never be mistaken for hex.
+ *
  * Throws INVALID_CONFIG (field `masterKey`) for anything else, including an all-zero key.
  */
 export function parseMasterKey(input: unknown): Uint8Array<ArrayBuffer> {
@@ -43,13 +50,17 @@ export function parseMasterKey(input: unknown): Uint8Array<ArrayBuffer> {
     bytes = new Uint8Array(input) // a copy: the caller may wipe or reuse theirs
   } else if (typeof input === 'string') {
     const text = input.trim()
-    if (/^0x[0-9a-fA-F]{64}$/.test(text)) {
+    const hex = /^(?:0[xX])?([0-9a-fA-F]{64})$/.exec(text)?.[1]
+    if (hex !== undefined) {
       bytes = new Uint8Array(MASTER_KEY_LENGTH)
-      for (let i = 0; i < MASTER_KEY_LENGTH; i++) bytes[i] = parseInt(text.slice(2 + 2 * i, 4 + 2 * i), 16)
+      for (let i = 0; i < MASTER_KEY_LENGTH; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
     } else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
       bytes = decodeBase64(text)
     } else {
-      throw invalidMasterKey('expected 32 bytes as 0x-prefixed hex (66 characters) or base64 (44 characters)')
+      throw invalidMasterKey(
+        'expected 32 bytes as hex (64 hex digits, 0x optional: openssl rand -hex 32) ' +
+          `or base64 (44 characters: openssl rand -base64 32), got a ${text.length}-character string`,
+      )
     }
   } else {
     throw invalidMasterKey('expected a Uint8Array of 32 bytes or a hex/base64 string')

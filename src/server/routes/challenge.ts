@@ -3,8 +3,9 @@
  *
  * 1. Validate the target key (65-byte uncompressed P-256 point, on the curve) and ttlSeconds.
  * 2. Generate the code; keep only its MAC (bound to challenge, user, target key, expiry, ttl).
- * 3. Atomically: enforce maxChallengesPerDay (sliding 24 h) and resendSeconds, retire the
- *    user's open challenges, insert the new one.
+ * 3. Atomically: enforce maxChallengesPerDay (sliding 24 h) and resendSeconds (only while the
+ *    user's latest code is still outstanding: after it was used, or died of wrong attempts or
+ *    expiry, a new code may be sent at once), retire the user's open challenges, insert the new one.
  * 4. Email the code. If that fails, delete the challenge and answer 502 MAIL_FAILED.
  */
 import type { ChallengeResponse } from '../../protocol/backend.js'

@@ -67,10 +67,8 @@ export function createMemoryStore(): OtpWalletStore {
         if (c.createdAt <= limits.now - limits.windowMs && c.expiresAt <= limits.now) challenges.delete(id)
       }
       const mine = [...challenges.values()].filter((c) => c.userId === challenge.userId)
-      const recent = mine
-        .filter((c) => c.createdAt > limits.now - limits.windowMs)
-        .map((c) => c.createdAt)
-        .sort((a, b) => a - b)
+      // Array#sort is stable: ties stay in insertion order.
+      const recent = mine.filter((c) => c.createdAt > limits.now - limits.windowMs).sort((a, b) => a.createdAt - b.createdAt)
       const wait = retryAfterMs(recent, limits)
       if (wait > 0) return { ok: false, retryAfterMs: wait }
       for (const c of mine) if (c.status === 'open') c.status = 'superseded'

@@ -119,8 +119,8 @@ export function createSqliteStore(path: string): OtpWalletStore {
       'INSERT INTO wallets (id, user_id, email, address, wrapped_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     purge: db.prepare<[number, number]>('DELETE FROM challenges WHERE created_at <= ? AND expires_at <= ?'),
-    recentCreated: db.prepare<[string, number], { created_at: number }>(
-      'SELECT created_at FROM challenges WHERE user_id = ? AND created_at > ? ORDER BY created_at',
+    recent: db.prepare<[string, number], Pick<ChallengeRow, 'created_at' | 'expires_at' | 'attempts' | 'max_attempts' | 'status'>>(
+      'SELECT created_at, expires_at, attempts, max_attempts, status FROM challenges WHERE user_id = ? AND created_at > ? ORDER BY created_at, rowid',
     ),
     supersede: db.prepare<[string]>("UPDATE challenges SET status = 'superseded' WHERE user_id = ? AND status = 'open'"),
     insertChallenge: db.prepare<[string, string, Buffer, Buffer, number, number, number, number, number, ChallengeStatus]>(
@@ -158,7 +158,9 @@ export function createSqliteStore(path: string): OtpWalletStore {
 
   const insertChallenge = db.transaction((c: StoredChallenge, now: number, windowMs: number, maxPerWindow: number, resendMs: number) => {
     q.purge.run(now - windowMs, now)
-    const recent = q.recentCreated.all(c.userId, now - windowMs).map((r) => r.created_at)
+    const recent = q.recent
+      .all(c.userId, now - windowMs)
+      .map((r) => ({ createdAt: r.created_at, expiresAt: r.expires_at, attempts: r.attempts, maxAttempts: r.max_attempts, status: r.status }))
     const wait = retryAfterMs(recent, { now, windowMs, maxPerWindow, resendMs })
     if (wait > 0) return { ok: false as const, retryAfterMs: wait }
     q.supersede.run(c.userId)

@@ -46,7 +46,7 @@ export interface ChallengeLimits {
   /** Sliding window of the per-user challenge limit (24 h). */
   windowMs: number
   maxPerWindow: number
-  /** Minimum gap between two challenges of one user. */
+  /** Minimum gap after a user's latest challenge while it is still outstanding (open, attempts left, unexpired). */
   resendMs: number
 }
 
@@ -74,9 +74,11 @@ export interface OtpWalletStore {
 
   /**
    * Atomically: refuses with the time until a new challenge is allowed when the user already has
-   * `maxPerWindow` challenges created within `windowMs`, or one created within `resendMs`
-   * (the larger wait wins); otherwise marks the user's open challenges 'superseded' and inserts
-   * `challenge`. May purge challenges that are both expired and older than the window.
+   * `maxPerWindow` challenges created within `windowMs`, or when their latest challenge was
+   * created within `resendMs` AND is still outstanding — status 'open', attempts < maxAttempts,
+   * expiresAt > now (the larger wait wins; see challenge-limits.ts `retryAfterMs`); otherwise
+   * marks the user's open challenges 'superseded' and inserts `challenge`. May purge challenges
+   * that are both expired and older than the window.
    */
   insertChallenge(challenge: StoredChallenge, limits: ChallengeLimits): Promise<InsertChallengeResult>
 

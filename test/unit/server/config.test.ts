@@ -68,7 +68,13 @@ describe('resolveConfig', () => {
       [{ masterKey: '0x1234' }, 'masterKey'],
       [{ masterKey: new Uint8Array(31) }, 'masterKey'],
       [{ masterKey: new Uint8Array(32) }, 'masterKey'],
-      [{ masterKey: 'ab'.repeat(32) }, 'masterKey'],
+      [{ masterKey: 'ab'.repeat(31) }, 'masterKey'],
+      [{ masterKey: 'ab'.repeat(33) }, 'masterKey'],
+      [{ masterKey: `0x${'ab'.repeat(31)}` }, 'masterKey'],
+      [{ masterKey: `0x${'g'.repeat(64)}` }, 'masterKey'],
+      [{ masterKey: `x${'ab'.repeat(32)}` }, 'masterKey'],
+      [{ masterKey: '0'.repeat(64) }, 'masterKey'],
+      [{ masterKey: Buffer.alloc(48, 1).toString('base64') }, 'masterKey'],
       [{ vaultOrigin: 'https://vault.example/' }, 'vaultOrigin'],
       [{ vaultOrigin: 'https://vault.example/path' }, 'vaultOrigin'],
       [{ vaultOrigin: 'http://vault.example' }, 'vaultOrigin'],
@@ -114,6 +120,31 @@ describe('resolveConfig', () => {
     const copy = parseMasterKey(bytes)
     copy.fill(0)
     expect(bytes[0]).toBe(1)
+  })
+
+  it('accepts bare hex as openssl rand -hex 32 prints it (0x optional, any case, trailing newline)', () => {
+    const bytes = new Uint8Array(32).map((_, i) => 0xa0 + i)
+    const hex = Buffer.from(bytes).toString('hex')
+    expect(hex).toHaveLength(64)
+    expect(parseMasterKey(hex)).toEqual(bytes)
+    expect(parseMasterKey(`${hex.toUpperCase()}\n`)).toEqual(bytes)
+    expect(parseMasterKey(`0X${hex}`)).toEqual(bytes)
+    expect(resolveConfig({ ...base(), masterKey: hex }).masterKey).toEqual(bytes)
+  })
+
+  it('64 hex digits are always hex, never base64 (which would be 48 bytes)', () => {
+    const text = 'ab'.repeat(32) // also valid base64 of 48 bytes
+    expect(parseMasterKey(text)).toEqual(new Uint8Array(32).fill(0xab))
+    const digits = '0123456789'.repeat(6) + '0123'
+    expect(parseMasterKey(digits)).toEqual(new Uint8Array(Buffer.from(digits, 'hex')))
+  })
+
+  it('a bad masterKey string says which formats work and how to make one', () => {
+    const e = configError({ masterKey: 'correct horse battery staple' })
+    expect(e.message).toContain('openssl rand -hex 32')
+    expect(e.message).toContain('0x optional')
+    expect(e.message).toContain('base64')
+    expect(e.message).not.toContain('correct horse') // the (wrong) secret is never echoed
   })
 
   it('a session ttl default above a lowered max is clamped to the max', () => {

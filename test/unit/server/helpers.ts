@@ -141,3 +141,61 @@ export async function targetKey(): Promise<{ pair: CryptoKeyPair; pub: Uint8Arra
 export async function json(response: Response): Promise<any> {
   return response.json()
 }
+
+export interface BrowserRequest {
+  method?: string
+  headers?: Record<string, string>
+  body?: string
+}
+
+const CORS_SAFELISTED_METHODS = ['GET', 'HEAD', 'POST']
+
+function corsSafelisted(name: string, value: string): boolean {
+  if (['accept', 'accept-language', 'content-language'].includes(name)) return true
+  return name === 'content-type' && /^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\s*(;|$)/i.test(value)
+}
+
+/**
+ * What a page's `fetch()` from `origin` gets to see of a cross-origin call to `handler`, per the
+ * Fetch standard's CORS protocol (credentials not included): a non-simple request (an
+ * Authorization header, a JSON Content-Type…) is first preflighted, and the preflight must be
+ * 2xx, allow the origin and every non-safelisted header; the response must allow the origin.
+ * Otherwise the page gets only a TypeError ("Failed to fetch") — status and body hidden.
+ */
+export async function browserFetch(
+  handler: (request: Request) => Promise<Response>,
+  origin: string,
+  url: string,
+  init: BrowserRequest = {},
+): Promise<Response> {
+  const method = init.method ?? 'GET'
+  const headers = init.headers ?? {}
+  const unsafe = Object.entries(headers)
+    .filter(([name, value]) => !corsSafelisted(name.toLowerCase(), value))
+    .map(([name]) => name.toLowerCase())
+    .sort()
+  const allowsOrigin = (res: Response) => res.headers.get('access-control-allow-origin') === origin
+  const networkError = (why: string) => new TypeError(`Failed to fetch (${why})`)
+  if (!CORS_SAFELISTED_METHODS.includes(method) || unsafe.length > 0) {
+    const preflight = await handler(
+      new Request(url, {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': method, ...(unsafe.length > 0 ? { 'Access-Control-Request-Headers': unsafe.join(',') } : {}) },
+      }),
+    )
+    if (preflight.status < 200 || preflight.status > 299) throw networkError(`preflight answered ${preflight.status}`)
+    if (!allowsOrigin(preflight)) throw networkError('preflight does not allow the origin')
+    const list = (name: string) => (preflight.headers.get(name) ?? '').split(',').map((s) => s.trim().toLowerCase())
+    if (!CORS_SAFELISTED_METHODS.includes(method) && !list('access-control-allow-methods').includes(method.toLowerCase())) {
+      throw networkError(`preflight does not allow ${method}`)
+    }
+    const allowedHeaders = list('access-control-allow-headers')
+    for (const name of unsafe) {
+      // '*' never covers Authorization.
+      if (!allowedHeaders.includes(name) && !(allowedHeaders.includes('*') && name !== 'authorization')) throw networkError(`preflight does not allow ${name}`)
+    }
+  }
+  const response = await handler(new Request(url, { method, headers: { ...headers, Origin: origin }, ...(init.body === undefined ? {} : { body: init.body }) }))
+  if (!allowsOrigin(response)) throw networkError('response does not allow the origin')
+  return response
+}

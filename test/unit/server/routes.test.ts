@@ -11,7 +11,7 @@ import type { ChallengeResponse, GrantPayload, SealedGrant } from '../../../src/
 import { deriveServerKeys, parseMasterKey } from '../../../src/server/server-keys.js'
 import type { OtpWalletServerConfig } from '../../../src/server/config.js'
 import { toChecksumAddress, unwrapWalletKey } from '../../../src/server/wallet-keys.js'
-import { json, makeHarness, MASTER_KEY, STORE_FACTORIES, targetKey, token, VAULT_ORIGIN, type Harness } from './helpers.js'
+import { API, browserFetch, json, makeHarness, MASTER_KEY, STORE_FACTORIES, targetKey, token, VAULT_ORIGIN, type Harness } from './helpers.js'
 
 /** Address of a secp256k1 key computed here, independently of src/server/wallet-keys.ts' derivation. */
 function addressOf(privateKey: Uint8Array): string {
@@ -91,6 +91,15 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
       expect(address).toBe(toChecksumAddress(address))
       expect((await json(await h.get('/wallet'))).address).toBe(address)
       expect((await json(await h.get('/wallet', token('bob')))).address).not.toBe(address)
+    })
+
+    it('returns the session limits with the address, so the vault can refuse an impossible ttl', async () => {
+      const res = await h.get('/wallet')
+      expect(await json(res)).toEqual({ address: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/), session: { ttlSeconds: 3600, maxTtlSeconds: 86_400 } })
+      const hh = harness({ session: { ttlSeconds: 0, maxTtlSeconds: 600 } })
+      expect((await json(await hh.get('/wallet'))).session).toEqual({ ttlSeconds: 0, maxTtlSeconds: 600 })
+      const lowered = harness({ session: { maxTtlSeconds: 120 } })
+      expect((await json(await lowered.get('/wallet'))).session).toEqual({ ttlSeconds: 120, maxTtlSeconds: 120 })
     })
 
     it('two (or five) concurrent first requests give one wallet', async () => {
@@ -324,6 +333,59 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
       expect((await verify(h, second.body.challengeId, second.code)).status).toBe(200)
     })
 
+    it('after a verified code, a new code may be sent at once (no resend cooldown); the daily cap still applies', async () => {
+      const hh = harness({ otp: { maxChallengesPerDay: 3 } })
+      const target = await targetKey()
+      expect((await hh.get('/wallet')).status).toBe(200) // log in
+      for (let i = 0; i < 3; i++) {
+        // sign (code, verify), the session ends, sign again a few seconds later
+        const c = await challenge(hh, target)
+        expect(c.res.status, `challenge ${i + 1}`).toBe(200)
+        hh.clock.advance(2)
+        expect((await verify(hh, c.body.challengeId, c.code)).status).toBe(200)
+        hh.clock.advance(3)
+      }
+      const capped = await hh.post('/otp/challenge', { targetPublicKey: target.hex })
+      expect(capped.status).toBe(429)
+      expect((await json(capped)).error).toMatchObject({ code: 'OTP_RATE_LIMITED', details: { retryAfterSeconds: 86_400 - 15 } })
+      expect(hh.mailer.sent).toHaveLength(3)
+    })
+
+    it('a code dead of wrong attempts or of old age no longer holds the resend cooldown', async () => {
+      const target = await targetKey()
+      const first = await challenge(h, target)
+      for (let i = 0; i < 3; i++) await verify(h, first.body.challengeId, wrongCode(first.code))
+      const afterExhausted = await challenge(h, target)
+      expect(afterExhausted.res.status).toBe(200)
+
+      const hh = harness({ otp: { ttlSeconds: 30, resendSeconds: 60 } })
+      const c = await challenge(hh, target)
+      hh.clock.advance(29)
+      expect((await hh.post('/otp/challenge', { targetPublicKey: target.hex })).status).toBe(429) // still outstanding
+      hh.clock.advance(1)
+      expect((await challenge(hh, target)).res.status).toBe(200) // expired at 30 s, cooldown was 60 s
+      expect((await verify(hh, c.body.challengeId, c.code)).status).toBe(410)
+    })
+
+    it('an outstanding code keeps the cooldown, even after a wrong attempt', async () => {
+      const target = await targetKey()
+      const c = await challenge(h, target)
+      await verify(h, c.body.challengeId, wrongCode(c.code))
+      h.clock.advance(5)
+      const blocked = await h.post('/otp/challenge', { targetPublicKey: target.hex })
+      expect(blocked.status).toBe(429)
+      expect((await json(blocked)).error.details.retryAfterSeconds).toBe(25)
+    })
+
+    it('racing challenges after a verified code: exactly one is sent, the others hit the cooldown', async () => {
+      const target = await targetKey()
+      const c = await challenge(h, target)
+      expect((await verify(h, c.body.challengeId, c.code)).status).toBe(200)
+      const results = await Promise.all(Array.from({ length: 4 }, () => h.post('/otp/challenge', { targetPublicKey: target.hex })))
+      expect(results.map((r) => r.status).sort()).toEqual([200, 429, 429, 429])
+      expect(h.mailer.sent).toHaveLength(2)
+    })
+
     it('maxChallengesPerDay in a sliding 24 h window', async () => {
       const hh = harness({ otp: { resendSeconds: 0, maxChallengesPerDay: 20 } })
       const target = await targetKey()
@@ -366,7 +428,6 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
 
       const evil = await h.get('/wallet', token('alice'), { Origin: 'https://evil.example' })
       expect(evil.status).toBe(403)
-      expect(evil.headers.get('access-control-allow-origin')).toBeNull()
       expect((await json(evil)).error.code).toBe('ORIGIN_NOT_ALLOWED')
       for (const origin of ['null', 'https://vault.example.evil.com', 'http://vault.example', 'https://vault.example:443x']) {
         expect((await h.get('/wallet', token('alice'), { Origin: origin })).status).toBe(403)
@@ -389,11 +450,65 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
       expect(pre.headers.get('access-control-allow-methods')).toBe('GET, POST')
       expect(pre.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type')
       expect(pre.headers.get('vary')).toContain('Origin')
-      const evil = await h.server.handler(
-        new Request('https://api.dapp.example/otp/challenge', { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } }),
+    })
+
+    it('another origin gets a 403 ORIGIN_NOT_ALLOWED it can read: its origin echoed, Vary: Origin, no credentials', async () => {
+      const hh = harness({ authenticate: () => expect.unreachable('authenticate must not run for a foreign origin') })
+      for (const [route, post] of [['/wallet', false], ['/otp/challenge', true], ['/otp/verify', true], ['/nope', false]] as const) {
+        const res = post
+          ? await hh.post(route, { targetPublicKey: 'x' }, token('alice'), { Origin: 'https://evil.example' })
+          : await hh.get(route, token('alice'), { Origin: 'https://evil.example' })
+        expect(res.status).toBe(403)
+        expect(res.headers.get('access-control-allow-origin')).toBe('https://evil.example')
+        expect(res.headers.get('access-control-allow-credentials')).toBeNull()
+        expect(res.headers.get('vary')).toContain('Origin')
+        expect(res.headers.get('content-type')).toContain('application/json')
+        expect((await json(res)).error).toEqual({ code: 'ORIGIN_NOT_ALLOWED', message: 'This origin may not call the wallet API' })
+      }
+      expect(hh.mailer.sent).toHaveLength(0)
+      expect(await hh.store.findWalletByUserId('alice')).toBeNull()
+    })
+
+    it("another origin's preflight is a 204 (a browser drops any non-2xx preflight) naming only that origin", async () => {
+      const pre = await h.server.handler(
+        new Request('https://api.dapp.example/otp/challenge', {
+          method: 'OPTIONS',
+          headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
+        }),
       )
-      expect(evil.status).toBe(403)
-      expect(evil.headers.get('access-control-allow-origin')).toBeNull()
+      expect(pre.status).toBe(204)
+      expect(pre.headers.get('access-control-allow-origin')).toBe('https://evil.example')
+      expect(pre.headers.get('access-control-allow-methods')).toBe('GET, POST')
+      expect(pre.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type')
+      expect(pre.headers.get('access-control-allow-credentials')).toBeNull()
+      expect(pre.headers.get('access-control-max-age')).toBeNull()
+      expect(pre.headers.get('vary')).toContain('Origin')
+      // A plain OPTIONS (not a preflight) from that origin is the readable 403.
+      const plain = await h.server.handler(new Request('https://api.dapp.example/wallet', { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } }))
+      expect(plain.status).toBe(403)
+      expect(plain.headers.get('access-control-allow-origin')).toBe('https://evil.example')
+      expect((await json(plain)).error.code).toBe('ORIGIN_NOT_ALLOWED')
+    })
+
+    it('as a browser sees it: the vault origin reads its answers; another origin reads ORIGIN_NOT_ALLOWED, not a network error', async () => {
+      const init = { method: 'POST', headers: { Authorization: token('alice'), 'Content-Type': 'application/json' }, body: '{}' }
+      const vault = await browserFetch(h.server.handler, VAULT_ORIGIN, 'https://api.dapp.example/otp/verify', init)
+      expect(vault.status).toBe(400)
+      expect((await json(vault)).error.details.field).toBe('challengeId')
+      const wallet = await browserFetch(h.server.handler, VAULT_ORIGIN, 'https://api.dapp.example/wallet', { headers: { Authorization: token('alice') } })
+      expect(wallet.status).toBe(200)
+
+      for (const origin of ['https://evil.example', 'http://localhost:5173']) {
+        for (const [url, req] of [
+          ['https://api.dapp.example/wallet', { headers: { Authorization: token('alice') } }],
+          ['https://api.dapp.example/otp/challenge', init],
+        ] as const) {
+          const res = await browserFetch(h.server.handler, origin, url, req)
+          expect(res.status).toBe(403)
+          expect((await json(res)).error.code).toBe('ORIGIN_NOT_ALLOWED')
+        }
+      }
+      expect(h.mailer.sent).toHaveLength(0)
     })
 
     it('no or unknown token → 401 UNAUTHENTICATED', async () => {
@@ -419,6 +534,65 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
       expect(get.headers.get('allow')).toBe('POST')
     })
 
+    it('methods other than GET, POST, OPTIONS are 405 INVALID_REQUEST (field method) with Allow, on any path', async () => {
+      const hh = harness({ authenticate: () => expect.unreachable('authenticate must not run for a refused method') })
+      for (const method of ['HEAD', 'PUT', 'DELETE', 'PATCH', 'PROPFIND']) {
+        for (const route of ['/wallet', '/otp/challenge', '/nope']) {
+          const res = await hh.server.handler(new Request(`${API}${route}`, { method, headers: { Origin: VAULT_ORIGIN, Authorization: token('alice') } }))
+          expect(res.status, `${method} ${route}`).toBe(405)
+          expect(res.headers.get('allow')).toBe('GET, POST, OPTIONS')
+          expect(res.headers.get('content-type')).toContain('application/json')
+          if (method !== 'HEAD') {
+            expect((await json(res)).error, `${method} ${route}`).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'method' } })
+          }
+        }
+      }
+      // Methods a fetch Request refuses to carry can still arrive through other runtimes' Request objects.
+      for (const method of ['TRACE', 'CONNECT', 'TRACK']) {
+        const fake = { method, url: `${API}/wallet`, headers: new Headers({ Authorization: token('alice') }), body: null } as unknown as Request
+        const res = await hh.server.handler(fake)
+        expect(res.status).toBe(405)
+        expect(res.headers.get('allow')).toBe('GET, POST, OPTIONS')
+        expect((await json(res)).error).toEqual({ code: 'INVALID_REQUEST', message: `method: ${method} is not supported; use GET, POST, OPTIONS`, details: { field: 'method' } })
+      }
+      expect(hh.errors).toHaveLength(0)
+    })
+
+    it('a body declared above 16 KiB is 413 before authentication; unauthenticated requests never read the body', async () => {
+      const pulls: number[] = []
+      const counted = (bytes: number) =>
+        new ReadableStream<Uint8Array>(
+          {
+            pull(controller) {
+              pulls.push(bytes)
+              controller.enqueue(new Uint8Array(bytes))
+            },
+          },
+          { highWaterMark: 0 }, // pulled only when someone reads
+        )
+      const post = (headers: Record<string, string>, body: ReadableStream<Uint8Array>) =>
+        h.server.handler(
+          new Request(`${API}/otp/challenge`, {
+            method: 'POST',
+            headers: { Origin: VAULT_ORIGIN, 'Content-Type': 'application/json', ...headers },
+            body,
+            duplex: 'half',
+          } as RequestInit),
+        )
+      const declared = await post({ Authorization: token('alice'), 'Content-Length': '400000000' }, counted(65_536))
+      expect(declared.status).toBe(413)
+      expect((await json(declared)).error).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'body' } })
+      expect(declared.headers.get('access-control-allow-origin')).toBe(VAULT_ORIGIN)
+      const noToken = await post({}, counted(65_536))
+      expect(noToken.status).toBe(401)
+      expect(pulls).toEqual([])
+      // Authenticated, undeclared length: read until just past the cap, then refused.
+      const streamed = await post({ Authorization: token('alice') }, counted(4096))
+      expect(streamed.status).toBe(413)
+      expect(pulls.length).toBeLessThanOrEqual(6)
+      expect(h.mailer.sent).toHaveLength(0)
+    })
+
     it('basePath mounts the routes under a prefix', async () => {
       const hh = harness({ basePath: '/api' })
       expect((await hh.get('/wallet')).status).toBe(200)
@@ -426,19 +600,19 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
       expect(outside.status).toBe(404)
     })
 
-    it('bad input is 400 INVALID_REQUEST naming the field', async () => {
+    it('bad input is 400 INVALID_REQUEST naming the field (413 for a body above 16 KiB)', async () => {
       const target = await targetKey()
       const offCurve = target.pub.slice()
       offCurve[64]! ^= 1
       const compressed = new Uint8Array(65)
       compressed.set(target.pub.subarray(0, 33))
       compressed[0] = 0x02
-      const cases: [string, unknown, string, Record<string, string>?][] = [
+      const cases: [string, unknown, string, Record<string, string>?, number?][] = [
         ['/otp/challenge', '{not json', 'body'],
         ['/otp/challenge', '[1,2]', 'body'],
         ['/otp/challenge', 'null', 'body'],
         ['/otp/challenge', { targetPublicKey: target.hex }, 'body', { 'Content-Type': 'text/plain' }],
-        ['/otp/challenge', { targetPublicKey: target.hex, pad: 'x'.repeat(20_000) }, 'body'],
+        ['/otp/challenge', { targetPublicKey: target.hex, pad: 'x'.repeat(20_000) }, 'body', {}, 413],
         ['/otp/challenge', {}, 'targetPublicKey'],
         ['/otp/challenge', { targetPublicKey: 42 }, 'targetPublicKey'],
         ['/otp/challenge', { targetPublicKey: target.hex.slice(0, -2) }, 'targetPublicKey'],
@@ -451,9 +625,9 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
         ['/otp/verify', { challengeId: 'a'.repeat(32) }, 'code'],
         ['/otp/verify', { challengeId: 'a'.repeat(32), code: 123456 }, 'code'],
       ]
-      for (const [route, body, field, headers] of cases) {
+      for (const [route, body, field, headers, status = 400] of cases) {
         const res = await h.post(route, body, token('alice'), headers)
-        expect(res.status, `${route} ${String(body).slice(0, 40)}`).toBe(400)
+        expect(res.status, `${route} ${String(body).slice(0, 40)}`).toBe(status)
         const { error } = await json(res)
         expect(error.code).toBe('INVALID_REQUEST')
         expect(error.details.field, `${route} ${JSON.stringify(body).slice(0, 60)}`).toBe(field)

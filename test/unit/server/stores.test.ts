@@ -39,21 +39,35 @@ const limits = (now: number, extra: Partial<{ maxPerWindow: number; resendMs: nu
   resendMs: extra.resendMs ?? 30_000,
 })
 
+/** Challenges created at `times`, still open (attempts left, unexpired at T0), unless `extra` says otherwise. */
+const recent = (times: number[], extra: Partial<StoredChallenge> = {}) =>
+  times.map((t) => ({ createdAt: t, expiresAt: t + 600_000, attempts: 0, maxAttempts: 3, status: 'open' as const, ...extra }))
+
 describe('retryAfterMs', () => {
   it('is 0 when under both limits', () => {
     expect(retryAfterMs([], limits(T0))).toBe(0)
-    expect(retryAfterMs([T0 - 31_000], limits(T0))).toBe(0)
+    expect(retryAfterMs(recent([T0 - 31_000]), limits(T0))).toBe(0)
   })
-  it('resend cooldown counts from the latest challenge', () => {
-    expect(retryAfterMs([T0 - 100_000, T0 - 10_000], limits(T0))).toBe(20_000)
+  it('resend cooldown counts from the latest challenge while it is outstanding', () => {
+    expect(retryAfterMs(recent([T0 - 100_000, T0 - 10_000]), limits(T0))).toBe(20_000)
+    expect(retryAfterMs(recent([T0 - 10_000], { attempts: 2 }), limits(T0))).toBe(20_000) // attempts left
   })
-  it('window limit counts from the challenge whose exit frees a slot', () => {
+  it('no resend cooldown once the latest code was used, died of wrong attempts, or expired', () => {
+    expect(retryAfterMs(recent([T0 - 10_000], { status: 'used' }), limits(T0))).toBe(0)
+    expect(retryAfterMs(recent([T0 - 10_000], { attempts: 3 }), limits(T0))).toBe(0)
+    expect(retryAfterMs(recent([T0 - 10_000], { expiresAt: T0 }), limits(T0))).toBe(0)
+    // only the latest counts: an older open one cannot exist (a new challenge supersedes it)
+    const [older, latest] = recent([T0 - 20_000, T0 - 10_000])
+    expect(retryAfterMs([older!, { ...latest!, status: 'used' }], limits(T0))).toBe(0)
+  })
+  it('window limit counts from the challenge whose exit frees a slot, whatever became of them', () => {
     const times = [T0 - 5000, T0 - 4000, T0 - 3000]
-    expect(retryAfterMs(times, limits(T0, { maxPerWindow: 3, resendMs: 0 }))).toBe(DAY - 5000)
-    expect(retryAfterMs(times, limits(T0, { maxPerWindow: 2, resendMs: 0 }))).toBe(DAY - 4000)
+    expect(retryAfterMs(recent(times), limits(T0, { maxPerWindow: 3, resendMs: 0 }))).toBe(DAY - 5000)
+    expect(retryAfterMs(recent(times), limits(T0, { maxPerWindow: 2, resendMs: 0 }))).toBe(DAY - 4000)
+    expect(retryAfterMs(recent(times, { status: 'used' }), limits(T0, { maxPerWindow: 3 }))).toBe(DAY - 5000)
   })
   it('the larger wait wins', () => {
-    expect(retryAfterMs([T0 - 1000], limits(T0, { maxPerWindow: 1, resendMs: 30_000 }))).toBe(DAY - 1000)
+    expect(retryAfterMs(recent([T0 - 1000]), limits(T0, { maxPerWindow: 1, resendMs: 30_000 }))).toBe(DAY - 1000)
   })
 })
 
@@ -114,6 +128,34 @@ describe.each(STORE_FACTORIES)('OtpWalletStore contract ($name)', (factory) => {
     // deleted challenges do not count
     await store.deleteChallenge('c3')
     expect((await store.insertChallenge(challenge('c9', 'u1', now), limits(now, { maxPerWindow: 3 }))).ok).toBe(true)
+  })
+
+  it('insertChallenge: the resend gap holds only while the latest challenge is outstanding', async () => {
+    // used
+    await store.insertChallenge(challenge('u1', 'a'), limits(T0))
+    expect((await store.beginAttempt('u1', 'a', T0 + 1000)).ok).toBe(true)
+    expect(await store.markChallengeUsed('u1')).toBe(true)
+    expect(await store.insertChallenge(challenge('u2', 'a', T0 + 2000), limits(T0 + 2000))).toEqual({ ok: true })
+    // …and the new one is outstanding again
+    expect(await store.insertChallenge(challenge('u3', 'a', T0 + 3000), limits(T0 + 3000))).toEqual({ ok: false, retryAfterMs: 29_000 })
+
+    // exhausted
+    await store.insertChallenge(challenge('x1', 'b'), limits(T0))
+    for (let i = 0; i < 2; i++) await store.beginAttempt('x1', 'b', T0 + 1000)
+    expect(await store.insertChallenge(challenge('x2', 'b', T0 + 2000), limits(T0 + 2000))).toEqual({ ok: false, retryAfterMs: 28_000 })
+    await store.beginAttempt('x1', 'b', T0 + 2000)
+    expect(await store.insertChallenge(challenge('x2', 'b', T0 + 2000), limits(T0 + 2000))).toEqual({ ok: true })
+
+    // expired
+    await store.insertChallenge(challenge('e1', 'c', T0, { expiresAt: T0 + 10_000 }), limits(T0))
+    expect((await store.insertChallenge(challenge('e2', 'c', T0 + 9999), limits(T0 + 9999))).ok).toBe(false)
+    expect(await store.insertChallenge(challenge('e2', 'c', T0 + 10_000), limits(T0 + 10_000))).toEqual({ ok: true })
+
+    // the daily cap counts used challenges too
+    expect(await store.insertChallenge(challenge('u4', 'a', T0 + 60_000), limits(T0 + 60_000, { maxPerWindow: 2 }))).toEqual({
+      ok: false,
+      retryAfterMs: DAY - 60_000,
+    })
   })
 
   it('beginAttempt: refusal order and counting', async () => {
