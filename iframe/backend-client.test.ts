@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createBackendClient } from './backend-client.js'
-import { challengeResponse } from './testing/fakes.js'
+import { challengeResponse, TEST_ADDRESS } from './testing/fakes.js'
 
 const API = 'https://api.example/otp-wallet'
 
@@ -20,11 +20,31 @@ describe('createBackendClient', () => {
     expect(JSON.parse(init?.body as string)).toEqual({ targetPublicKey: '0x04', ttlSeconds: 0 })
   })
 
-  it('GET /wallet returns the address', async () => {
-    const fetchFn = vi.fn(async () => json({ address: '0xabc' }))
+  it('GET /wallet returns the checksummed address and the session limits', async () => {
+    const session = { ttlSeconds: 3600, maxTtlSeconds: 86_400 }
+    const fetchFn = vi.fn(async () => json({ address: TEST_ADDRESS.toLowerCase(), session }))
     const client = createBackendClient(API, fetchFn)
-    expect(await client.getWallet('tok')).toEqual({ address: '0xabc' })
+    expect(await client.getWallet('tok')).toEqual({ address: TEST_ADDRESS, session })
     expect(fetchFn.mock.calls[0]).toEqual([`${API}/wallet`, expect.objectContaining({ method: 'GET' })])
+  })
+
+  it('refuses a wallet answer without valid session limits or with a bad address', async () => {
+    const session = { ttlSeconds: 3600, maxTtlSeconds: 86_400 }
+    const bodies = [
+      { address: TEST_ADDRESS }, // the limits are required, not optional
+      { address: TEST_ADDRESS, session: { ttlSeconds: 3600 } },
+      { address: TEST_ADDRESS, session: { ttlSeconds: -1, maxTtlSeconds: 10 } },
+      { address: TEST_ADDRESS, session: { ttlSeconds: 20, maxTtlSeconds: 10 } },
+      { address: TEST_ADDRESS, session: { ttlSeconds: '60', maxTtlSeconds: 600 } },
+      { address: '0xabc', session },
+      { address: TEST_ADDRESS.replace('E', 'e'), session }, // a wrong EIP-55 checksum
+    ]
+    for (const body of bodies) {
+      await expect(createBackendClient(API, async () => json(body)).getWallet('t'), JSON.stringify(body)).rejects.toMatchObject({
+        code: 'BACKEND_ERROR',
+        details: { status: 200 },
+      })
+    }
   })
 
   it('fails UNAUTHENTICATED without calling when there is no token', async () => {

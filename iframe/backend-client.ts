@@ -11,7 +11,9 @@
  *   (0 when there was no HTTP response at all).
  * - Response bodies are validated: a malformed answer is BACKEND_ERROR, never a crash later on.
  * - A challenge's times come back on this browser's clock (see ChallengeResponse.serverTime).
+ * - The wallet address comes back EIP-55 checksummed, so addresses compare as strings.
  */
+import { getAddress } from 'ethers/address'
 import {
   BACKEND_ROUTES,
   type ChallengeRequest,
@@ -84,8 +86,9 @@ export function createBackendClient(
   return {
     async getWallet(auth) {
       const json = await call('GET', BACKEND_ROUTES.wallet, auth)
-      if (!isRecord(json) || typeof json.address !== 'string') throw malformed('wallet')
-      return { address: json.address }
+      if (!isRecord(json) || !isSessionLimits(json.session)) throw malformed('wallet')
+      const { ttlSeconds, maxTtlSeconds } = json.session
+      return { address: checksumAddress(json.address), session: { ttlSeconds, maxTtlSeconds } }
     },
     async requestChallenge(auth, body) {
       const json = await call('POST', BACKEND_ROUTES.challenge, auth, body)
@@ -148,6 +151,20 @@ function isChallengeResponse(v: unknown): v is ChallengeResponse {
     isTime(v.resendAfter) &&
     isTime(v.serverTime)
   )
+}
+
+/** Both limits are required: without them init cannot refuse a session the backend would refuse. */
+function isSessionLimits(v: unknown): v is WalletResponse['session'] {
+  return isRecord(v) && isCount(v.ttlSeconds) && isCount(v.maxTtlSeconds) && v.ttlSeconds <= v.maxTtlSeconds
+}
+
+function checksumAddress(value: unknown): string {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(value)) throw malformed('wallet')
+  try {
+    return getAddress(value)
+  } catch {
+    throw malformed('wallet') // mixed case with a wrong checksum: a corrupted answer
+  }
 }
 
 function isSealedGrant(v: unknown): v is SealedGrant {

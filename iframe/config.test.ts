@@ -21,6 +21,7 @@ describe('parseVaultConfig', () => {
     expect(parseVaultConfig(ok)).toEqual({
       apiUrl: 'https://api.dapp.example/otp-wallet',
       allowedOrigins: ['https://dapp.example', 'http://localhost:5173'],
+      allowHeadless: false,
     })
   })
 
@@ -28,7 +29,14 @@ describe('parseVaultConfig', () => {
     expect(parseVaultConfig({ apiUrl: 'http://127.0.0.1:8787', allowedOrigins: ['http://localhost:5173'] })).toEqual({
       apiUrl: 'http://127.0.0.1:8787',
       allowedOrigins: ['http://localhost:5173'],
+      allowHeadless: false,
     })
+  })
+
+  it('allows headless mode only when allowHeadless is exactly true', () => {
+    expect(parseVaultConfig({ ...ok, allowHeadless: true }).allowHeadless).toBe(true)
+    expect(parseVaultConfig({ ...ok, allowHeadless: false }).allowHeadless).toBe(false)
+    for (const allowHeadless of ['true', 1, null]) expectInvalid({ ...ok, allowHeadless }, 'allowHeadless')
   })
 
   it('refuses a config that is not an object', () => {

@@ -4,7 +4,7 @@
  * allow-list protects against.
  *
  * ```json
- * { "apiUrl": "https://api.dapp.example/otp-wallet", "allowedOrigins": ["https://dapp.example"] }
+ * { "apiUrl": "https://api.dapp.example/otp-wallet", "allowedOrigins": ["https://dapp.example"], "allowHeadless": false }
  * ```
  *
  * A config that fails validation does not fall back to anything: the vault refuses every
@@ -17,6 +17,11 @@ export interface VaultConfig {
   apiUrl: string
   /** Exact serialized origins (`scheme://host[:port]`) allowed to frame and drive the vault. */
   allowedOrigins: ReadonlyArray<string>
+  /**
+   * Whether hosts may use `ui: 'headless'`. Off by default: in headless mode the host page's
+   * scripts read the emailed code, so the vault's own origin no longer keeps it from them.
+   */
+  allowHeadless: boolean
 }
 
 const MAX_ORIGINS = 100
@@ -27,7 +32,11 @@ export function parseVaultConfig(json: unknown): VaultConfig {
     throw invalid('config', 'config.json must be a JSON object')
   }
   const raw = json as Record<string, unknown>
-  return { apiUrl: parseApiUrl(raw.apiUrl), allowedOrigins: parseAllowedOrigins(raw.allowedOrigins) }
+  return {
+    apiUrl: parseApiUrl(raw.apiUrl),
+    allowedOrigins: parseAllowedOrigins(raw.allowedOrigins),
+    allowHeadless: parseAllowHeadless(raw.allowHeadless),
+  }
 }
 
 /**
@@ -99,6 +108,13 @@ function parseOrigin(value: unknown): string {
   // A page served over plain http can be rewritten in transit, and a rewritten page can ask
   // for signatures during a live session.
   if (!isSecureScheme(url)) throw invalid('allowedOrigins', `allowedOrigins: must be https, except localhost and 127.0.0.1 (${value})`)
+  return value
+}
+
+/** Absent means false; anything but a boolean is refused rather than guessed ("false" is truthy). */
+function parseAllowHeadless(value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw invalid('allowHeadless', 'allowHeadless must be true or false')
   return value
 }
 

@@ -5,7 +5,7 @@ import { listenForHost, type HandshakeEvent, type HostWindow } from './connectio
 import { flush } from './testing/fakes.js'
 
 const HOST = 'https://dapp.example'
-const config = { apiUrl: 'https://api.example', allowedOrigins: [HOST] }
+const config = { apiUrl: 'https://api.example', allowedOrigins: [HOST], allowHeadless: false }
 const parent = { name: 'parent window' }
 
 function fakeWindow(): HostWindow & { send(event: Partial<HandshakeEvent>): void } {

@@ -1,9 +1,10 @@
 /**
  * The vault page's entry point (bundled to main.js by scripts/build-vault.mjs).
  *
- * Boot: refuse to run unframed → load config.json and open storage (IndexedDB if it can hold
- * CryptoKeys, memory otherwise) in parallel → restore or delete the stored session → listen
- * for the host's handshake (connection.ts). A bad config still listens, to refuse every
+ * Boot: refuse to run unframed (a one-line notice for a person who opened the page) → load
+ * config.json and open storage (IndexedDB if it can hold CryptoKeys, memory otherwise) in
+ * parallel → open the cross-tab session channel (IndexedDB mode only: memory sessions are per
+ * tab) → restore or delete the stored session → listen for the host's handshake (connection.ts). A bad config still listens, to refuse every
  * connect with INVALID_CONFIG instead of letting the host time out.
  */
 import { openGrant } from '../src/crypto/hpke.js'
@@ -13,12 +14,14 @@ import { listenForHost } from './connection.js'
 import { EventRelay } from './event-relay.js'
 import { consoleLog, describeError } from './log.js'
 import { systemClock } from './session/clock.js'
+import { openSessionChannel } from './session/session-channel.js'
 import { openVaultStorage } from './storage/vault-storage.js'
+import { showUnframedNotice } from './ui/unframed-notice.js'
 import { createVault } from './vault.js'
 
 async function boot(): Promise<void> {
   if (window.parent === window) {
-    consoleLog('not framed: the vault runs only inside an allowed host page')
+    showUnframedNotice(document)
     return
   }
   const events = new EventRelay()
@@ -44,6 +47,7 @@ async function boot(): Promise<void> {
     document,
     openGrant,
     log: consoleLog,
+    channel: opened.storage.kind === 'indexeddb' ? openSessionChannel() : null,
   })
   await vault.restore()
   listenForHost({ win: window, config, log: consoleLog, onBind: (port) => vault.attach(port) })

@@ -2,73 +2,14 @@
 import { verifyMessage } from 'ethers/hash'
 import { Transaction } from 'ethers/transaction'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openGrant } from '../src/crypto/hpke.js'
-import { isRpcProgress, isRpcResponse, isVaultEvent, type Method } from '../src/protocol/messages.js'
+import { isRpcProgress } from '../src/protocol/messages.js'
 import { EventRelay } from './event-relay.js'
-import { FakeClock, TEST_ADDRESS } from './testing/fakes.js'
+import { createMemoryStorage } from './storage/vault-storage.js'
+import { TEST_ADDRESS } from './testing/fakes.js'
 import { FakeApi } from './testing/fake-api.js'
-import { createMemoryStorage, type VaultStorage } from './storage/vault-storage.js'
-import { createVault } from './vault.js'
-import { vi } from 'vitest'
+import { closeVaults, init, message, setupVault as setup } from './testing/vault-harness.js'
 
-const channels: MessageChannel[] = []
-afterEach(() => {
-  for (const c of channels.splice(0)) {
-    c.port1.close()
-    c.port2.close()
-  }
-  document.body.replaceChildren()
-})
-
-/** A host for tests: sends requests on the port and records everything the vault says. */
-function setup(opts: { storage?: VaultStorage; clock?: FakeClock; api?: FakeApi } = {}) {
-  const api = opts.api ?? new FakeApi()
-  const clock = opts.clock ?? new FakeClock()
-  clock.wall = Date.now()
-  const storage = opts.storage ?? createMemoryStorage()
-  const events = new EventRelay()
-  const vault = createVault({
-    config: { apiUrl: 'https://api.example/api', allowedOrigins: ['https://dapp.example'] },
-    storage,
-    events,
-    fetch: api.fetch,
-    clock,
-    document,
-    openGrant,
-    log: () => {},
-  })
-  const channel = new MessageChannel()
-  channels.push(channel)
-  const inbox: unknown[] = []
-  channel.port2.onmessage = (e: MessageEvent) => inbox.push(e.data)
-  vault.attach(channel.port1)
-  let nextId = 1
-  const call = async (method: Method | string, params: unknown = {}, auth: string | null = 'tok') => {
-    const id = nextId++
-    channel.port2.postMessage({ id, method, params, auth })
-    await vi.waitFor(() => expect(inbox.some((m) => isRpcResponse(m) && m.id === id)).toBe(true), { timeout: 3000, interval: 5 })
-    return inbox.find((m) => isRpcResponse(m) && m.id === id) as { id: number; result?: any; error?: any }
-  }
-  const start = (method: Method, params: unknown = {}) => {
-    const id = nextId++
-    channel.port2.postMessage({ id, method, params, auth: 'tok' })
-    return {
-      id,
-      done: () => vi.waitFor(() => {
-        const r = inbox.find((m) => isRpcResponse(m) && m.id === id)
-        expect(r).toBeDefined()
-        return r as { id: number; result?: any; error?: any }
-      }, { timeout: 3000, interval: 5 }),
-    }
-  }
-  const eventsNamed = (name: string) => inbox.filter((m) => isVaultEvent(m) && m.event === name) as Array<{ data: any }>
-  const waitEvent = (name: string, count = 1) =>
-    vi.waitFor(() => expect(eventsNamed(name).length).toBeGreaterThanOrEqual(count), { timeout: 3000, interval: 5 })
-  return { api, clock, storage, vault, inbox, call, start, eventsNamed, waitEvent }
-}
-
-const message = { message: { kind: 'text', text: 'hello vault' } }
-const init = (ui: 'vault' | 'headless', sessionTtlSeconds: number | null = null) => ({ chainId: 1, ui, sessionTtlSeconds })
+afterEach(closeVaults)
 
 describe('vault (whole, over a MessageChannel)', () => {
   it('init reports the backend address, no session and the storage kind', async () => {

@@ -1,9 +1,10 @@
 /**
  * Assembles the vault from its parts, with every outside dependency injected (fetch, clock,
- * storage, document, openGrant), so tests can drive a whole vault without a browser.
- * main.ts passes the real ones.
+ * storage, document, openGrant, the cross-tab channel), so tests can drive a whole vault, or
+ * several tabs of one, without a browser. main.ts passes the real ones.
  */
 import type { GrantPayload, SealedGrant } from '../src/protocol/backend.js'
+import { AccountGuard, accountChangedError } from './account-guard.js'
 import { createBackendClient } from './backend-client.js'
 import type { VaultConfig } from './config.js'
 import type { EventRelay } from './event-relay.js'
@@ -13,7 +14,8 @@ import { createHandlers, type VaultState } from './methods.js'
 import { OtpFlow } from './otp/otp-flow.js'
 import { serveRpc, type Handlers } from './rpc-server.js'
 import type { Clock } from './session/clock.js'
-import { SessionManager } from './session/session-manager.js'
+import type { SessionChannel } from './session/session-channel.js'
+import { SessionManager, type SessionRecord } from './session/session-manager.js'
 import type { VaultStorage } from './storage/vault-storage.js'
 import { createCodePrompt } from './ui/code-prompt.js'
 import { createHeadlessUi, createVaultUi } from './ui/vault-ui.js'
@@ -27,6 +29,8 @@ export interface VaultDeps {
   document: Document
   openGrant: (recipient: CryptoKeyPair, targetPublicKey: Uint8Array, challengeId: string, sealed: SealedGrant) => Promise<GrantPayload>
   log: Log
+  /** BroadcastChannel to the vault's other tabs (session-channel.ts); null where there is none. */
+  channel?: SessionChannel | null
 }
 
 export interface Vault {
@@ -41,7 +45,30 @@ export function createVault(deps: VaultDeps): Vault {
   const { events, log } = deps
   const state: VaultState = { options: null, address: null }
   const backend = createBackendClient(deps.config.apiUrl, deps.fetch, () => deps.clock.now())
-  const session = new SessionManager(deps.storage, deps.clock, () => events.emit('session_expired', {}), log)
+  // The host hears only about sessions of the user it initialised the vault for.
+  const ownSession = (record: SessionRecord): boolean => record.address === state.address
+  const session: SessionManager = new SessionManager({
+    storage: deps.storage,
+    clock: deps.clock,
+    log,
+    channel: deps.channel ?? null,
+    onExpired: (record) => {
+      if (ownSession(record)) events.emit('session_expired', {})
+    },
+    onAdopted: (record) => {
+      if (!ownSession(record)) return
+      events.emit('session_started', { expiresAt: record.expiresAt })
+      otp.offerSession(record)
+    },
+  })
+
+  const guard = new AccountGuard({
+    getWallet: (auth) => backend.getWallet(auth),
+    onAccountChanged: async () => {
+      otp.cancel(accountChangedError())
+      await session.end(true)
+    },
+  })
 
   // One UI object per mode for the vault's life: the vault UI tracks whether the overlay is open.
   const prompt = createCodePrompt(
@@ -67,9 +94,10 @@ export function createVault(deps: VaultDeps): Vault {
       return { ui: state.options.ui, sessionTtlSeconds: state.options.sessionTtlSeconds, address: state.address }
     },
     onSessionStarted: (expiresAt) => events.emit('session_started', { expiresAt }),
+    clock: deps.clock,
   })
 
-  const handlers = createHandlers({ state, backend, session, otp, storage: deps.storage })
+  const handlers = createHandlers({ state, config: deps.config, backend, session, otp, guard, storage: deps.storage })
 
   return {
     restore: () => session.restore(),

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { hexToBytes } from '../../src/crypto/bytes.js'
 import { OtpWalletError } from '../../src/protocol/errors.js'
 import type { OtpRequiredData, UiMode } from '../../src/protocol/messages.js'
 import { loadOrCreateTargetKey, type TargetKey } from '../keys/target-key.js'
 import { SessionManager } from '../session/session-manager.js'
-import { createMemoryStorage } from '../storage/vault-storage.js'
+import { createMemoryStorage, type VaultStorage } from '../storage/vault-storage.js'
 import { FakeBackend, FakeClock, fakeOpenGrant, flush, TEST_ADDRESS, TEST_PRIVATE_KEY } from '../testing/fakes.js'
 import { OtpFlow, type KeyLease, type OtpUi } from './otp-flow.js'
 
@@ -14,20 +15,23 @@ beforeAll(async () => {
 })
 
 function recordingUi() {
-  const calls: Array<[string, OtpRequiredData?]> = []
+  const calls: Array<[string, (OtpRequiredData | number)?]> = []
   const ui: OtpUi = {
     open: (d) => calls.push(['open', d]),
+    openWaiting: (seconds) => calls.push(['openWaiting', seconds]),
     update: (d) => calls.push(['update', d]),
+    expired: () => calls.push(['expired']),
     close: () => calls.push(['close']),
   }
   return { ui, calls }
 }
 
-function setup(opts: { ui?: UiMode; ttl?: number | null } = {}) {
+function setup(opts: { ui?: UiMode; ttl?: number | null; storage?: VaultStorage } = {}) {
   const backend = new FakeBackend()
-  const storage = createMemoryStorage()
+  const storage = opts.storage ?? createMemoryStorage()
   const clock = new FakeClock()
-  const session = new SessionManager(storage, clock, () => {}, () => {})
+  backend.now = () => clock.now()
+  const session = new SessionManager({ storage, clock, onExpired: () => {}, log: () => {} })
   const { ui, calls } = recordingUi()
   const onSessionStarted = vi.fn()
   const options = { ui: opts.ui ?? 'headless', sessionTtlSeconds: opts.ttl === undefined ? null : opts.ttl, address: TEST_ADDRESS }
@@ -39,6 +43,7 @@ function setup(opts: { ui?: UiMode; ttl?: number | null } = {}) {
     ui: () => ui,
     options: () => options,
     onSessionStarted,
+    clock,
   })
   const request = (auth: string | null = 'tok') => {
     const awaitingUser = vi.fn()
@@ -122,14 +127,67 @@ describe('OtpFlow', () => {
     await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
   })
 
-  it('rejects the waiting requests with OTP_EXPIRED when verify says the challenge expired', async () => {
-    const { backend, flow, request } = setup()
+  it('keeps the round open when verify says the code expired: the user can ask for a new one', async () => {
+    const { backend, flow, request, calls } = setup()
     const a = request()
     await flush()
     backend.verifyError = new OtpWalletError('OTP_EXPIRED', 'expired')
     await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED' })
     await flush()
-    expect(a.outcome.error).toMatchObject({ code: 'OTP_EXPIRED' })
+    expect(a.outcome.done).toBe(false)
+    expect(calls.map(([k]) => k)).toEqual(['open', 'expired'])
+    // Submitting again does not bother the backend: the code is known dead.
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED' })
+    expect(backend.verifies).toHaveLength(1)
+    await flow.resend('tok', 'host')
+    await flow.submit('012345', null, 'host')
+    await flush()
+    expect(a.outcome.value).toBeDefined()
+  })
+
+  it('tells the UI when the code expires, and refuses it afterwards without a backend call', async () => {
+    const { backend, clock, flow, request, calls } = setup()
+    const a = request()
+    await flush()
+    const { expiresAt } = calls[0]![1] as OtpRequiredData
+    clock.advance(expiresAt - clock.now() - 1)
+    expect(calls.map(([k]) => k)).toEqual(['open'])
+    clock.advance(1)
+    expect(calls.map(([k]) => k)).toEqual(['open', 'expired'])
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED' })
+    expect(backend.verifies).toHaveLength(0)
+    expect(a.outcome.done).toBe(false) // the round waits for a new code
+    expect(flow.pending).toBe(true)
+
+    const times = await flow.resend(null, 'host')
+    expect(times.expiresAt).toBeGreaterThan(clock.now())
+    expect(calls.map(([k]) => k)).toEqual(['open', 'expired', 'update'])
+    await flow.submit('012345', null, 'host')
+    await flush()
+    expect(a.outcome.value).toBeDefined()
+    expect(clock.pendingTimers).toBe(1) // only the session's own timer is left
+  })
+
+  it('refuses a code past its expiry even when the timer has not fired yet (clock jumped)', async () => {
+    const { backend, clock, flow, request, calls } = setup()
+    request()
+    await flush()
+    clock.jump(600_000)
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED' })
+    expect(backend.verifies).toHaveLength(0)
+    expect(calls.map(([k]) => k)).toEqual(['open', 'expired'])
+  })
+
+  it('does not fire a stale expiry after a resend replaced the code', async () => {
+    const { clock, flow, request, calls } = setup()
+    request()
+    await flush()
+    clock.advance(300_000)
+    await flow.resend(null, 'host') // the new code lives 600 s from now
+    clock.advance(599_999)
+    expect(calls.map(([k]) => k)).toEqual(['open', 'update'])
+    clock.advance(1)
+    expect(calls.map(([k]) => k)).toEqual(['open', 'update', 'expired'])
   })
 
   it('keeps the round on a transient backend failure', async () => {
@@ -167,6 +225,65 @@ describe('OtpFlow', () => {
     expect(calls.map(([k]) => k)).toEqual([])
   })
 
+  it('vault prompt: a rate limit at the start opens the prompt with a countdown instead of failing', async () => {
+    const { backend, flow, request, calls } = setup({ ui: 'vault' })
+    backend.challengeError = new OtpWalletError('OTP_RATE_LIMITED', 'slow down', { details: { retryAfterSeconds: 25 } })
+    const a = request()
+    await flush()
+    expect(a.outcome.done).toBe(false)
+    expect(calls).toEqual([['openWaiting', 25]])
+    await expect(flow.submit('012345', null, 'prompt')).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+    expect(backend.verifies).toHaveLength(0)
+
+    backend.challengeError = null
+    await flow.resend(null, 'prompt')
+    expect(calls.map(([k]) => k)).toEqual(['openWaiting', 'update'])
+    await flow.submit('012345', null, 'prompt')
+    await flush()
+    expect(a.outcome.value).toBeDefined()
+    expect(calls.at(-1)?.[0]).toBe('close')
+  })
+
+  it('cancel with a reason rejects the waiting requests with it', async () => {
+    const { flow, request } = setup()
+    const a = request()
+    await flush()
+    flow.cancel(new OtpWalletError('ACCOUNT_CHANGED', 'other user'))
+    await flush()
+    expect(a.outcome.error).toMatchObject({ code: 'ACCOUNT_CHANGED' })
+  })
+
+  it('uses a session another tab stored instead of starting a round', async () => {
+    const storage: VaultStorage = { ...createMemoryStorage(), kind: 'indexeddb' }
+    const { backend, clock, request, calls } = setup({ storage })
+    const otherTab = new SessionManager({ storage, clock, onExpired: () => {}, log: () => {} })
+    await otherTab.start({ address: TEST_ADDRESS, privateKey: hexToBytes(TEST_PRIVATE_KEY, 'k'), durationMs: 60_000, singleUse: false })
+    const a = request()
+    await flush()
+    expect(await keyHex(a.outcome.value!)).toBe(TEST_PRIVATE_KEY)
+    expect(backend.challenges).toHaveLength(0)
+    expect(calls).toEqual([])
+  })
+
+  it('offerSession: a session another tab started releases the waiting requests and closes the prompt', async () => {
+    const { backend, clock, flow, request, calls } = setup()
+    const a = request()
+    const b = request()
+    await flush()
+    const otherTab = new SessionManager({ storage: createMemoryStorage(), clock, onExpired: () => {}, log: () => {} })
+    const record = await otherTab.start({ address: TEST_ADDRESS, privateKey: hexToBytes(TEST_PRIVATE_KEY, 'k'), durationMs: 60_000, singleUse: false })
+    flow.offerSession({ ...record, address: '0x' + '00'.repeat(20) }) // another account's: ignored
+    await flush()
+    expect(a.outcome.done).toBe(false)
+    flow.offerSession(record)
+    await flush()
+    for (const r of [a, b]) expect(await keyHex(r.outcome.value!)).toBe(TEST_PRIVATE_KEY)
+    expect(calls.map(([k]) => k)).toEqual(['open', 'close'])
+    expect(flow.pending).toBe(false)
+    expect(backend.verifies).toHaveLength(0)
+    expect(clock.pendingTimers).toBe(1) // the code's expiry timer is gone; the other tab's session timer stays
+  })
+
   it('a round that cannot even start rejects its waiters and does not stay pending', async () => {
     const { backend, session } = setup()
     const flow = new OtpFlow({
@@ -179,6 +296,7 @@ describe('OtpFlow', () => {
         throw new OtpWalletError('INTERNAL', 'not initialised')
       },
       onSessionStarted: () => {},
+      clock: new FakeClock(),
     })
     const outcome = settle(flow.requestKey('tok', () => {}))
     await flush()

@@ -1,28 +1,37 @@
 /**
  * The OTP flow: how a sign request with no live session gets a wallet key.
  *
- * A ROUND is one challenge: load/create the target key → POST /otp/challenge → open the UI
- * (vault prompt, or `otp_required` in headless mode) → submit(code) → POST /otp/verify →
- * open + check the grant → session (or single-use key) → waiting requests go on.
+ * A ROUND is one wait for a code: re-check storage for a session another tab started → load/create
+ * the target key → POST /otp/challenge → open the UI (vault prompt, or `otp_required` in headless
+ * mode) → submit(code) → POST /otp/verify → open + check the grant → session (or single-use key)
+ * → waiting requests go on. A resend swaps the round's challenge for a new one.
  *
  * - Requests that arrive while a round is starting or running JOIN it: one challenge, never two.
  * - A session grant releases every waiting request; a single-use grant releases only the
  *   oldest one, and the next round starts for the rest (one code per request, serially).
- * - OTP_INVALID keeps the round (the attempts left are updated); OTP_EXPIRED and
- *   OTP_ATTEMPTS_EXCEEDED from verify, and any failure after a successful verify (the challenge
- *   is spent), end the round and reject every waiting request with that error.
- * - cancel() rejects every waiting request with USER_CANCELLED. A verify that completes after
- *   a cancel is discarded: no session starts behind the user's back.
+ * - A session that another tab started for the same account (offerSession) releases them too.
+ * - OTP_INVALID keeps the round (the attempts left are updated). OTP_ATTEMPTS_EXCEEDED from
+ *   verify, and any failure after a successful verify (the challenge is spent), end the round
+ *   and reject every waiting request with that error.
+ * - An EXPIRED code keeps the round too, so the user can ask for a new one: a timer at the
+ *   challenge's expiresAt (local clock) tells the UI, a submit after it fails OTP_EXPIRED without
+ *   calling the backend, and a backend OTP_EXPIRED from verify does the same.
+ * - Rate limited at the start (429 OTP_RATE_LIMITED, e.g. the cooldown of an earlier challenge):
+ *   the vault prompt opens anyway, with no code yet and Resend counting down; in headless mode the
+ *   waiting requests reject OTP_RATE_LIMITED and the host decides.
+ * - cancel() rejects every waiting request (USER_CANCELLED, or the reason given). A verify that
+ *   completes after a cancel is discarded: no session starts behind the user's back.
  * - Only one verify or resend runs at a time; a second gets INVALID_REQUEST.
  */
-import { bytesToHex } from '../../src/crypto/bytes.js'
-import type { ChallengeRequest, ChallengeResponse, GrantPayload, SealedGrant } from '../../src/protocol/backend.js'
+import type { GrantPayload, SealedGrant, ChallengeResponse } from '../../src/protocol/backend.js'
 import { OtpWalletError } from '../../src/protocol/errors.js'
 import type { OtpRequiredData, UiMode } from '../../src/protocol/messages.js'
 import type { BackendClient } from '../backend-client.js'
 import type { TargetKey } from '../keys/target-key.js'
+import type { Clock } from '../session/clock.js'
 import { acceptGrant, type AcceptedGrant } from '../session/grant.js'
-import type { SessionManager } from '../session/session-manager.js'
+import type { SessionManager, SessionRecord } from '../session/session-manager.js'
+import { challengeBody, codeExpiredError, rateLimitSeconds, toOtpRequired } from './challenge.js'
 import { sessionLease, singleUseLease, type KeyLease } from './key-lease.js'
 import { checkCode } from './normalize-code.js'
 
@@ -31,8 +40,12 @@ export type { KeyLease } from './key-lease.js'
 /** What a round shows the user: the vault's prompt or the host's (headless). */
 export interface OtpUi {
   open(data: OtpRequiredData): void
+  /** Vault prompt only: no code could be sent yet; Resend counts down from `retryAfterSeconds`. */
+  openWaiting(retryAfterSeconds: number): void
   /** After a resend: new expiry, attempts, resend time. */
   update(data: OtpRequiredData): void
+  /** The code stopped working (its expiry passed, or the backend said so): say so and offer Resend. */
+  expired(): void
   close(): void
 }
 
@@ -45,6 +58,7 @@ export interface OtpFlowDeps {
   /** The options and address from `init`, read when a round starts. */
   options: () => { ui: UiMode; sessionTtlSeconds: number | null; address: string }
   onSessionStarted: (expiresAt: number) => void
+  clock: Clock
 }
 
 /** Who is submitting: the host (headless API) or the vault's own prompt. */
@@ -59,8 +73,10 @@ interface Round {
   mode: UiMode
   ui: OtpUi
   target: TargetKey
-  challengeId: string
-  data: OtpRequiredData
+  /** Null while no code could be sent yet (rate limited at the start of a vault-prompt round). */
+  challenge: { id: string; data: OtpRequiredData } | null
+  expired: boolean
+  expiryTimer: unknown
   ttlSeconds: number | null
   address: string
   busy: boolean
@@ -94,16 +110,23 @@ export class OtpFlow {
   /** Verifies a code for the current round. Resolves once the waiting requests are released. */
   async submit(rawCode: unknown, auth: string | null, source: OtpSource): Promise<void> {
     const round = this.currentRound(source)
-    const code = checkCode(rawCode, round.data)
+    const challenge = round.challenge
+    if (challenge === null) throw new OtpWalletError('INVALID_REQUEST', 'No code has been sent yet; ask for one (resend)')
+    // Past its expiry a code cannot work: say so without a backend call (or a spent attempt).
+    if (round.expired || this.deps.clock.now() >= challenge.data.expiresAt) {
+      this.expire(round)
+      throw codeExpiredError()
+    }
+    const code = checkCode(rawCode, challenge.data)
     if (auth !== null) this.auth = auth
     round.busy = true
     let spent = false
     try {
-      const { grant } = await this.deps.backend.verify(this.auth, { challengeId: round.challengeId, code })
+      const { grant } = await this.deps.backend.verify(this.auth, { challengeId: challenge.id, code })
       spent = true
       this.assertCurrent(round)
-      const payload = await this.deps.openGrant(round.target.keyPair, round.target.publicKey, round.challengeId, grant)
-      const accepted = acceptGrant(payload, { challengeId: round.challengeId, address: round.address, sessionTtlSeconds: round.ttlSeconds })
+      const payload = await this.deps.openGrant(round.target.keyPair, round.target.publicKey, challenge.id, grant)
+      const accepted = acceptGrant(payload, { challengeId: challenge.id, address: round.address, sessionTtlSeconds: round.ttlSeconds })
       await this.release(round, accepted)
     } catch (error) {
       if (round === this.round) this.afterVerifyError(round, error, spent)
@@ -113,7 +136,7 @@ export class OtpFlow {
     }
   }
 
-  /** Asks the backend for a new code (the old one dies). */
+  /** Asks the backend for a new code (the old one dies). Also the first code of a rate-limited round. */
   async resend(auth: string | null, source: OtpSource): Promise<Pick<OtpRequiredData, 'resendAfter' | 'expiresAt'>> {
     const round = this.currentRound(source)
     if (auth !== null) this.auth = auth
@@ -121,19 +144,30 @@ export class OtpFlow {
     try {
       const challenge = await this.deps.backend.requestChallenge(this.auth, challengeBody(round.target, round.ttlSeconds))
       this.assertCurrent(round)
-      round.challengeId = challenge.challengeId
-      round.data = toOtpRequired(challenge)
-      round.ui.update(round.data)
-      return { resendAfter: round.data.resendAfter, expiresAt: round.data.expiresAt }
+      const data = this.setChallenge(round, challenge)
+      round.ui.update(data)
+      return { resendAfter: data.resendAfter, expiresAt: data.expiresAt }
     } finally {
       round.busy = false
     }
   }
 
-  /** Rejects every waiting request with USER_CANCELLED and closes the UI. Idempotent. */
-  cancel(): void {
+  /** Rejects every waiting request (USER_CANCELLED unless `reason` says otherwise) and closes the UI. Idempotent. */
+  cancel(reason: OtpWalletError = new OtpWalletError('USER_CANCELLED', 'The code prompt was cancelled')): void {
     if (!this.pending && this.waiters.length === 0) return
-    this.abort(new OtpWalletError('USER_CANCELLED', 'The code prompt was cancelled'))
+    this.abort(reason)
+  }
+
+  /**
+   * A live session for `record.address` appeared (another tab verified a code): the requests
+   * waiting here use it, and this round's prompt closes — its challenge died when the other
+   * tab asked for one with the same target key.
+   */
+  offerSession(record: SessionRecord): void {
+    if (!this.pending || this.waiters.length === 0) return
+    const address = this.round?.address ?? this.deps.options().address
+    if (record.address !== address) return
+    this.finish(sessionLease(record))
   }
 
   private async startRound(): Promise<void> {
@@ -141,34 +175,71 @@ export class OtpFlow {
     this.starting = true
     try {
       const options = this.deps.options()
-      const target = await this.deps.targetKey()
-      const challenge = await this.deps.backend.requestChallenge(this.auth, challengeBody(target, options.sessionTtlSeconds))
+      // Another tab may have started a session since this request found none.
+      const live = await this.deps.session.reload()
       if (generation !== this.generation) return
-      const data = toOtpRequired(challenge)
+      if (live !== null && live.address === options.address) return this.finish(sessionLease(live))
+
+      const target = await this.deps.targetKey()
+      let challenge: ChallengeResponse | null = null
+      let waitSeconds = 0
+      try {
+        challenge = await this.deps.backend.requestChallenge(this.auth, challengeBody(target, options.sessionTtlSeconds))
+      } catch (error) {
+        const seconds = rateLimitSeconds(error)
+        // Headless: the host decides what to do with a rate limit; the vault prompt can wait it out.
+        if (seconds === null || options.ui !== 'vault') throw error
+        waitSeconds = seconds
+      }
+      if (generation !== this.generation) return
       const round: Round = {
         mode: options.ui,
         ui: this.deps.ui(options.ui),
         target,
-        challengeId: challenge.challengeId,
-        data,
+        challenge: null,
+        expired: false,
+        expiryTimer: null,
         ttlSeconds: options.sessionTtlSeconds,
         address: options.address,
         busy: false,
       }
       this.round = round
       this.starting = false
-      round.ui.open(data)
+      if (challenge === null) round.ui.openWaiting(waitSeconds)
+      else round.ui.open(this.setChallenge(round, challenge))
     } catch (error) {
       if (generation === this.generation) this.abort(error)
     }
+  }
+
+  /** Puts a (new) challenge into the round and arms its expiry timer. */
+  private setChallenge(round: Round, challenge: ChallengeResponse): OtpRequiredData {
+    const data = toOtpRequired(challenge)
+    round.challenge = { id: challenge.challengeId, data }
+    round.expired = false
+    this.disarm(round)
+    round.expiryTimer = this.deps.clock.setTimeout(
+      () => {
+        round.expiryTimer = null
+        if (round === this.round && round.challenge?.data === data) this.expire(round)
+      },
+      Math.max(0, data.expiresAt - this.deps.clock.now()),
+    )
+    return data
+  }
+
+  private expire(round: Round): void {
+    if (round.expired) return
+    round.expired = true
+    this.disarm(round)
+    round.ui.expired()
   }
 
   /** Hands the grant's key to the waiting requests. */
   private async release(round: Round, grant: AcceptedGrant): Promise<void> {
     if (grant.singleUse) {
       const first = this.waiters.shift()
-      this.round = null
-      this.generation++
+      this.endRound()
       if (this.waiters.length > 0) void this.startRound()
       else round.ui.close()
       if (first === undefined) grant.privateKey.fill(0)
@@ -179,32 +250,49 @@ export class OtpFlow {
     // The session stands even if the user cancelled during these few milliseconds: the code was right.
     this.deps.onSessionStarted(record.expiresAt)
     if (round !== this.round) return
+    this.finish(sessionLease(record))
+  }
+
+  /** Ends the round (or its start) and releases every waiting request with `lease`. */
+  private finish(lease: KeyLease): void {
     const waiters = this.waiters.splice(0)
-    this.round = null
-    this.generation++
-    round.ui.close()
-    for (const waiter of waiters) waiter.resolve(sessionLease(record))
+    this.endRound()?.ui.close()
+    for (const waiter of waiters) waiter.resolve(lease)
   }
 
   private afterVerifyError(round: Round, error: unknown, spent: boolean): void {
     const code = error instanceof OtpWalletError ? error.code : null
+    // After a successful verify the challenge is spent: whatever failed, this round is over.
+    if (spent) return this.abort(error)
     if (code === 'OTP_INVALID') {
       const left = error instanceof OtpWalletError ? error.details?.attemptsLeft : undefined
-      if (typeof left === 'number') round.data = { ...round.data, attemptsLeft: left }
+      if (typeof left === 'number' && round.challenge !== null) round.challenge.data = { ...round.challenge.data, attemptsLeft: left }
       if (left === 0) this.abort(new OtpWalletError('OTP_ATTEMPTS_EXCEEDED', 'Too many wrong codes; ask for a new code'))
       return
     }
-    // After a successful verify the challenge is spent: whatever failed, this round is over.
-    if (spent || code === 'OTP_EXPIRED' || code === 'OTP_ATTEMPTS_EXCEEDED') this.abort(error)
+    if (code === 'OTP_EXPIRED') return this.expire(round)
+    if (code === 'OTP_ATTEMPTS_EXCEEDED') this.abort(error)
   }
 
   private abort(error: unknown): void {
-    this.generation++
-    this.starting = false
+    const waiters = this.waiters.splice(0)
+    this.endRound()?.ui.close()
+    for (const waiter of waiters) waiter.reject(error)
+  }
+
+  /** Clears the round (and a round being started); returns the round that was running, if any. */
+  private endRound(): Round | null {
     const round = this.round
     this.round = null
-    for (const waiter of this.waiters.splice(0)) waiter.reject(error)
-    round?.ui.close()
+    this.starting = false
+    this.generation++
+    if (round !== null) this.disarm(round)
+    return round
+  }
+
+  private disarm(round: Round): void {
+    if (round.expiryTimer !== null) this.deps.clock.clearTimeout(round.expiryTimer)
+    round.expiryTimer = null
   }
 
   private currentRound(source: OtpSource): Round {
@@ -219,22 +307,5 @@ export class OtpFlow {
 
   private assertCurrent(round: Round): void {
     if (round !== this.round) throw new OtpWalletError('USER_CANCELLED', 'The code prompt was cancelled')
-  }
-}
-
-function challengeBody(target: TargetKey, ttlSeconds: number | null): ChallengeRequest {
-  const body: ChallengeRequest = { targetPublicKey: bytesToHex(target.publicKey) }
-  if (ttlSeconds !== null) body.ttlSeconds = ttlSeconds
-  return body
-}
-
-function toOtpRequired(c: ChallengeResponse): OtpRequiredData {
-  return {
-    emailHint: c.emailHint,
-    codeFormat: c.codeFormat,
-    codeLength: c.codeLength,
-    attemptsLeft: c.attemptsLeft,
-    expiresAt: c.expiresAt,
-    resendAfter: c.resendAfter,
   }
 }

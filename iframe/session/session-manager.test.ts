@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { hexToBytes } from '../../src/crypto/bytes.js'
-import { createMemoryStorage } from '../storage/vault-storage.js'
-import { FakeClock, flush, TEST_ADDRESS, TEST_PRIVATE_KEY } from '../testing/fakes.js'
+import { createMemoryStorage, type VaultStorage } from '../storage/vault-storage.js'
+import { FakeChannelHub, FakeClock, flush, TEST_ADDRESS, TEST_PRIVATE_KEY } from '../testing/fakes.js'
 import type { AcceptedGrant } from './grant.js'
 import { SESSION_STORAGE_KEY, SessionManager, withSessionKey } from './session-manager.js'
 
@@ -16,8 +16,26 @@ function setup() {
   const clock = new FakeClock()
   const storage = createMemoryStorage()
   const onExpired = vi.fn()
-  const session = new SessionManager(storage, clock, onExpired, () => {})
+  const session = new SessionManager({ storage, clock, onExpired, log: () => {} })
   return { clock, storage, onExpired, session }
+}
+
+/** Storage that says it is IndexedDB (shared by tabs), backed by one Map. */
+function sharedStorage(): VaultStorage {
+  return { ...createMemoryStorage(), kind: 'indexeddb' }
+}
+
+/** Two vault tabs of one storage partition: shared storage, one broadcast hub. */
+function twoTabs(storage: VaultStorage = sharedStorage()) {
+  const clock = new FakeClock()
+  const hub = new FakeChannelHub()
+  const tab = () => {
+    const onExpired = vi.fn()
+    const onAdopted = vi.fn()
+    const session = new SessionManager({ storage, clock, onExpired, onAdopted, log: () => {}, channel: hub.channel() })
+    return { session, onExpired, onAdopted }
+  }
+  return { clock, hub, storage, a: tab(), b: tab() }
 }
 
 describe('SessionManager', () => {
@@ -115,7 +133,7 @@ describe('SessionManager', () => {
     it('restores a live stored session', async () => {
       const { clock, storage, session } = setup()
       const record = await session.start(grant())
-      const next = new SessionManager(storage, clock, () => {}, () => {})
+      const next = new SessionManager({ storage, clock, onExpired: () => {}, log: () => {} })
       clock.advance(1_000)
       await next.restore()
       expect(next.current()).toEqual(record)
@@ -126,7 +144,7 @@ describe('SessionManager', () => {
       const { clock, storage, session } = setup()
       await session.start(grant())
       const onExpired = vi.fn()
-      const next = new SessionManager(storage, clock, onExpired, () => {})
+      const next = new SessionManager({ storage, clock, onExpired, log: () => {} })
       clock.jump(60_000)
       await next.restore()
       expect(next.current()).toBeNull()
@@ -138,7 +156,7 @@ describe('SessionManager', () => {
       const { clock, storage, session } = setup()
       await session.start(grant())
       clock.jump(-10_000)
-      const next = new SessionManager(storage, clock, () => {}, () => {})
+      const next = new SessionManager({ storage, clock, onExpired: () => {}, log: () => {} })
       await next.restore()
       expect(next.current()).toBeNull()
       expect(await storage.get(SESSION_STORAGE_KEY)).toBeUndefined()
@@ -147,9 +165,83 @@ describe('SessionManager', () => {
     it('deletes a malformed stored record', async () => {
       const { clock, storage } = setup()
       await storage.set(SESSION_STORAGE_KEY, { v: 1, key: 'not a key' })
-      const next = new SessionManager(storage, clock, () => {}, () => {})
+      const next = new SessionManager({ storage, clock, onExpired: () => {}, log: () => {} })
       await next.restore()
       expect(await storage.get(SESSION_STORAGE_KEY)).toBeUndefined()
+    })
+  })
+
+  describe('across tabs (IndexedDB mode)', () => {
+    it('endSession in one tab ends the copy in the other, which announces session_expired', async () => {
+      const { a, b, storage } = twoTabs()
+      await a.session.start(grant())
+      await flush()
+      expect(b.session.current()).not.toBeNull() // adopted on "started"
+      expect(b.onAdopted).toHaveBeenCalledTimes(1)
+
+      await a.session.end(false)
+      await flush()
+      expect(b.session.current()).toBeNull()
+      expect(b.onExpired).toHaveBeenCalledTimes(1)
+      expect(a.onExpired).not.toHaveBeenCalled() // its host asked
+      expect(await storage.get(SESSION_STORAGE_KEY)).toBeUndefined()
+    })
+
+    it('a tab that started before the session picks it up from the announcement', async () => {
+      const { a, b } = twoTabs()
+      await b.session.restore() // nothing stored yet
+      expect(b.session.current()).toBeNull()
+      const record = await a.session.start(grant())
+      await flush()
+      expect(b.session.current()).toMatchObject({ address: TEST_ADDRESS, expiresAt: record.expiresAt })
+      await expect(withSessionKey(b.session.current()!, (k) => k.length)).resolves.toBe(32)
+    })
+
+    it('reload() finds a session another tab stored even without an announcement', async () => {
+      const { storage, clock } = twoTabs()
+      const writer = new SessionManager({ storage, clock, onExpired: () => {}, log: () => {} }) // no channel
+      const onAdopted = vi.fn()
+      const reader = new SessionManager({ storage, clock, onExpired: () => {}, onAdopted, log: () => {} })
+      await writer.start(grant())
+      expect(reader.current()).toBeNull()
+      expect(await reader.reload()).toMatchObject({ address: TEST_ADDRESS })
+      expect(await reader.reload()).toMatchObject({ address: TEST_ADDRESS })
+      expect(onAdopted).toHaveBeenCalledTimes(1) // the same session is adopted once
+    })
+
+    it('ignores announcements in memory mode: such sessions belong to their tab', async () => {
+      const clock = new FakeClock()
+      const hub = new FakeChannelHub()
+      const onExpired = vi.fn()
+      const a = new SessionManager({ storage: createMemoryStorage(), clock, onExpired: () => {}, log: () => {}, channel: hub.channel() })
+      const b = new SessionManager({ storage: createMemoryStorage(), clock, onExpired, log: () => {}, channel: hub.channel() })
+      await a.start(grant())
+      await b.start(grant())
+      await a.end(false)
+      await flush()
+      expect(hub.sent).toEqual([]) // nothing announced
+      expect(b.current()).not.toBeNull()
+      expect(onExpired).not.toHaveBeenCalled()
+    })
+
+    it('announcements carry no session data', async () => {
+      const { a, hub } = twoTabs()
+      await a.session.start(grant())
+      await a.session.end(false)
+      expect(hub.sent).toEqual([
+        { ns: 'otp-wallet', type: 'session_started' },
+        { ns: 'otp-wallet', type: 'session_ended' },
+      ])
+    })
+
+    it('ignores malformed channel messages', async () => {
+      const { a, hub } = twoTabs()
+      await a.session.start(grant())
+      const stranger = hub.channel()
+      stranger.postMessage({ ns: 'otp-wallet', type: 'session_over' })
+      stranger.postMessage('session_ended')
+      await flush()
+      expect(a.session.current()).not.toBeNull()
     })
   })
 })

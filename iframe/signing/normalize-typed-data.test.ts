@@ -135,6 +135,14 @@ describe('normalizeTypedData: declared EIP712Domain that differs from the canoni
     expectInvalid(() => normalizeTypedData({ ...MAIL, types: { ...MAIL.types, EIP712Domain: [] } }), 'types.EIP712Domain')
     expectInvalid(() => normalizeTypedData({ ...MAIL, domain: 'Ether Mail' }), 'domain')
     expectInvalid(() => normalizeTypedData({ ...MAIL, domain: { ...MAIL_DOMAIN, chainId: '1x' } }), 'domain.chainId')
+    // Chain id 0 names no chain (refused for transactions too), in every form and when declared.
+    for (const chainId of [0, '0', '0x0', 0n]) {
+      expectInvalid(() => normalizeTypedData({ ...MAIL, domain: { ...MAIL_DOMAIN, chainId } }), 'domain.chainId')
+    }
+    expectInvalid(
+      () => normalizeTypedData({ ...MAIL, types: { ...MAIL_TYPES, EIP712Domain: DOMAIN_TYPE }, domain: { ...MAIL_DOMAIN, chainId: 0 } }),
+      'domain.chainId',
+    )
     expectInvalid(() => normalizeTypedData({ ...MAIL, domain: { ...MAIL_DOMAIN, verifyingContract: '0x1234' } }), 'domain.verifyingContract')
     expectInvalid(() => normalizeTypedData({ ...MAIL, domain: { ...MAIL_DOMAIN, name: 1 } }), 'domain.name')
     const wrongType = [DOMAIN_TYPE[0]!, DOMAIN_TYPE[1]!, { name: 'chainId', type: 'string' }]

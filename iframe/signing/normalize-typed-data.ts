@@ -20,6 +20,8 @@
  *  - `null` domain values count as absent (ethers' rule).
  * The domain's chainId is not compared with the wallet's chain here ("the user-agent should refuse
  * signing if it does not match the currently active chain"): the caller has `domain.chainId` to do so.
+ * A chainId of 0 is refused, as for transactions: it names no chain, so a contract that checks
+ * the domain against its own chain never accepts it, and one that does not is replayable anywhere.
  */
 import { keccak256 } from 'ethers/crypto'
 import { TypedDataEncoder } from 'ethers/hash'
@@ -125,6 +127,7 @@ function normalizeDomain(raw: Record<string, unknown>, declared: ReadonlyArray<T
   if (domainFields.length === 0) throw invalid('domain', 'empty domain: at least one of name, version, chainId, verifyingContract, salt is required')
   const domain: Record<string, unknown> = {}
   for (const f of domainFields) domain[f.name] = normalizeValue(f.type, ownValue(raw, f.name), `domain.${f.name}`, NO_STRUCTS)
+  if (domain.chainId === 0n) throw invalid('domain.chainId', 'chain id 0 is refused: it names no chain')
   return { domain: Object.freeze(domain), domainFields: Object.freeze(domainFields.map((f) => Object.freeze({ ...f }))) }
 }
 

@@ -19,8 +19,14 @@ interface Challenge {
 export class FakeApi {
   code = '012345'
   defaultTtlSeconds = 600
+  maxTtlSeconds = 86_400
+  /** The wallet of the user whose token is 'tok'. */
   address = TEST_ADDRESS
   privateKey = TEST_PRIVATE_KEY
+  /** Other app users: token → wallet address (they only get GET /wallet). */
+  users = new Map<string, string>()
+  /** When set, POST /otp/challenge answers 429 OTP_RATE_LIMITED with this retryAfterSeconds. */
+  rateLimitSeconds: number | null = null
   calls: Array<{ path: string; auth: string | null; body: unknown }> = []
   private challenges = new Map<string, Challenge>()
   private n = 0
@@ -32,11 +38,24 @@ export class FakeApi {
     const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
     const path = url.pathname.replace(/^\/api/, '')
     this.calls.push({ path, auth, body })
-    if (auth !== 'tok') return reply(401, { error: { code: 'UNAUTHENTICATED', message: 'Bad token' } })
-    if (path === '/wallet') return reply(200, { address: this.address })
+    const wallet = auth === 'tok' ? this.address : auth === null ? undefined : this.users.get(auth)
+    if (wallet === undefined) return reply(401, { error: { code: 'UNAUTHENTICATED', message: 'Bad token' } })
+    if (path === '/wallet') {
+      return reply(200, { address: wallet, session: { ttlSeconds: Math.min(3600, this.maxTtlSeconds), maxTtlSeconds: this.maxTtlSeconds } })
+    }
+    if (auth !== 'tok') return reply(403, { error: { code: 'INVALID_REQUEST', message: 'Only the wallet owner gets codes here' } })
+    if (path === '/otp/challenge' && this.rateLimitSeconds !== null) {
+      const retryAfterSeconds = this.rateLimitSeconds
+      return reply(429, { error: { code: 'OTP_RATE_LIMITED', message: 'Too soon', details: { retryAfterSeconds } } })
+    }
     if (path === '/otp/challenge') return reply(200, this.challenge(body as ChallengeRequest))
     if (path === '/otp/verify') return this.verify(body as VerifyRequest)
     return reply(404, { error: { code: 'NOT_FOUND', message: 'No route' } })
+  }
+
+  /** Kills every open challenge, as the backend does when their time is up. */
+  expireChallenges(): void {
+    this.challenges.clear()
   }
 
   get count(): Record<string, number> {

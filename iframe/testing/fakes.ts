@@ -4,6 +4,7 @@ import type { ChallengeRequest, ChallengeResponse, GrantPayload, VerifyRequest }
 import { OtpWalletError } from '../../src/protocol/errors.js'
 import type { BackendClient } from '../backend-client.js'
 import type { Clock } from '../session/clock.js'
+import type { SessionChannel } from '../session/session-channel.js'
 
 /** A wallet key for tests (never used anywhere real). */
 export const TEST_PRIVATE_KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'
@@ -81,6 +82,8 @@ export class FakeBackend implements BackendClient {
   /** Make the next verify fail with this error (once). */
   verifyError: OtpWalletError | null = null
   challengeError: OtpWalletError | null = null
+  /** The clock challenge times are computed from (tests point it at their FakeClock). */
+  now: () => number = () => 1_700_000_000_000
   private n = 0
   private gate: Promise<void> = Promise.resolve()
   private release: (() => void) | null = null
@@ -97,7 +100,7 @@ export class FakeBackend implements BackendClient {
   async getWallet(auth: string | null) {
     this.auths.push(auth)
     await this.gate
-    return { address: TEST_ADDRESS }
+    return { address: TEST_ADDRESS, session: { ttlSeconds: 3600, maxTtlSeconds: 86_400 } }
   }
   async requestChallenge(auth: string | null, body: ChallengeRequest) {
     this.auths.push(auth)
@@ -106,7 +109,8 @@ export class FakeBackend implements BackendClient {
     if (this.challengeError !== null) throw this.challengeError
     this.n++
     this.attemptsLeft = 3
-    return challengeResponse({}, this.n)
+    const now = this.now()
+    return challengeResponse({ expiresAt: now + 600_000, resendAfter: now + 30_000, serverTime: now }, this.n)
   }
   async verify(auth: string | null, body: VerifyRequest) {
     this.auths.push(auth)
@@ -143,6 +147,31 @@ export function fakeOpenGrant(backend: FakeBackend) {
   return async (_recipient: CryptoKeyPair, _pub: Uint8Array, challengeId: string, sealed: { enc: string; ciphertext: string }) => {
     if (sealed.enc !== challengeId) throw new OtpWalletError('OTP_EXPIRED', 'cannot open')
     return backend.payload(challengeId, sealed.ciphertext === 'single')
+  }
+}
+
+/**
+ * BroadcastChannel stand-ins for several vault tabs: a message posted on one channel reaches every
+ * OTHER channel of the hub (never the sender, as in browsers), asynchronously, as a clone.
+ */
+export class FakeChannelHub {
+  readonly sent: unknown[] = []
+  private readonly listeners = new Map<SessionChannel, Array<(event: { data: unknown }) => void>>()
+
+  channel(): SessionChannel {
+    const channel: SessionChannel = {
+      postMessage: (message) => {
+        this.sent.push(message)
+        for (const [other, listeners] of this.listeners) {
+          if (other === channel) continue
+          const data = structuredClone(message)
+          setImmediate(() => listeners.forEach((listener) => listener({ data })))
+        }
+      },
+      addEventListener: (_type, listener) => this.listeners.get(channel)!.push(listener),
+    }
+    this.listeners.set(channel, [])
+    return channel
   }
 }
 

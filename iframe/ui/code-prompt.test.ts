@@ -170,4 +170,133 @@ describe('code prompt', () => {
     prompt.show({ ...data, codeFormat: 'alphanumeric' })
     expect($('otp-code').getAttribute('inputmode')).toBe('text')
   })
+
+  describe('keyboard and focus (a modal dialog)', () => {
+    const key = (target: EventTarget, k: string, shiftKey = false) => {
+      const event = new KeyboardEvent('keydown', { key: k, shiftKey, bubbles: true, cancelable: true })
+      target.dispatchEvent(event)
+      return event
+    }
+
+    it('focuses the frame window, then the input, when it opens', () => {
+      const { prompt, data } = setup()
+      const windowFocus = vi.spyOn(window, 'focus')
+      prompt.show(data)
+      expect(windowFocus).toHaveBeenCalled()
+      expect(document.activeElement).toBe($('otp-code'))
+      windowFocus.mockRestore()
+    })
+
+    it('keeps Tab and Shift+Tab among the enabled controls', () => {
+      const { prompt, data } = setup()
+      prompt.show(data) // Resend is disabled (countdown)
+      const order = () => (document.activeElement as HTMLElement).id
+      expect(order()).toBe('otp-code')
+      expect(key(document.activeElement!, 'Tab').defaultPrevented).toBe(true)
+      expect(order()).toBe('otp-submit')
+      key(document.activeElement!, 'Tab')
+      expect(order()).toBe('otp-cancel')
+      key(document.activeElement!, 'Tab')
+      expect(order()).toBe('otp-code') // wraps, never leaves the dialog
+      key(document.activeElement!, 'Tab', true)
+      expect(order()).toBe('otp-cancel')
+      // From outside the dialog (focus fell to <body>), Tab comes back in.
+      ;(document.activeElement as HTMLElement).blur()
+      key(document.body, 'Tab')
+      expect(order()).toBe('otp-code')
+    })
+
+    it('Escape cancels wherever focus is in the vault document, only while open', () => {
+      const { prompt, data, actions } = setup()
+      prompt.show(data)
+      ;(document.activeElement as HTMLElement).blur()
+      key(document.body, 'Escape')
+      expect(actions.cancel).toHaveBeenCalledTimes(1)
+      prompt.hide()
+      key(document.body, 'Escape')
+      expect(actions.cancel).toHaveBeenCalledTimes(1)
+    })
+
+    it('a click on the backdrop keeps focus in the dialog', () => {
+      const { prompt, data } = setup()
+      prompt.show(data)
+      $<HTMLButtonElement>('otp-cancel').focus()
+      const down = new MouseEvent('mousedown', { bubbles: true, cancelable: true })
+      $('otp-prompt').dispatchEvent(down)
+      expect(down.defaultPrevented).toBe(true)
+      expect(document.activeElement).toBe($('otp-code'))
+      // A click inside the card is left alone.
+      const inside = new MouseEvent('mousedown', { bubbles: true, cancelable: true })
+      $('otp-title').dispatchEvent(inside)
+      expect(inside.defaultPrevented).toBe(false)
+    })
+  })
+
+  describe('an expired code', () => {
+    it('expired(): says so, enables Resend at once, and does not submit a code typed afterwards', async () => {
+      const { prompt, data, actions } = setup()
+      prompt.show(data)
+      expect($<HTMLButtonElement>('otp-resend').disabled).toBe(true)
+      prompt.expired()
+      expect($('otp-error').textContent).toBe('This code has expired. Ask for a new one.')
+      expect($<HTMLButtonElement>('otp-resend').disabled).toBe(false)
+      expect($('otp-resend').textContent).toBe('Resend code')
+      typeCode('012345')
+      await flush()
+      expect(actions.submit).not.toHaveBeenCalled()
+      $<HTMLButtonElement>('otp-resend').click()
+      await flush()
+      expect(actions.resend).toHaveBeenCalledTimes(1)
+    })
+
+    it('does not send a code once the clock is past expiresAt, even before being told', async () => {
+      const { prompt, data, actions, clock } = setup()
+      prompt.show(data)
+      clock.jump(600_000)
+      typeCode('012345')
+      await flush()
+      expect(actions.submit).not.toHaveBeenCalled()
+      expect($('otp-error').textContent).toBe('This code has expired. Ask for a new one.')
+    })
+
+    it('a submit refused OTP_EXPIRED (by the backend) offers Resend at once', async () => {
+      const { prompt, data, actions } = setup()
+      actions.submit.mockRejectedValueOnce(new OtpWalletError('OTP_EXPIRED', 'Expired'))
+      prompt.show(data)
+      typeCode('012345')
+      await flush()
+      expect($('otp-error').textContent).toBe('This code has expired. Ask for a new one.')
+      expect($<HTMLButtonElement>('otp-resend').disabled).toBe(false)
+      expect($('otp-prompt').hidden).toBe(false)
+    })
+  })
+
+  describe('no code yet (rate limited at the start)', () => {
+    it('shows the wait, disables the input and counts Resend down; update() makes it a normal prompt', async () => {
+      const { prompt, data, actions, clock } = setup()
+      prompt.showWaiting(25)
+      expect($('otp-prompt').hidden).toBe(false)
+      expect($('otp-status').textContent).toBe('You can request a new code in 25 s')
+      expect($<HTMLInputElement>('otp-code').disabled).toBe(true)
+      expect($<HTMLButtonElement>('otp-submit').disabled).toBe(true)
+      expect($('otp-resend').textContent).toBe('Resend in 25s')
+      expect(document.activeElement).toBe($('otp-cancel')) // the only enabled control
+      $<HTMLFormElement>('otp-form').requestSubmit()
+      await flush()
+      expect(actions.submit).not.toHaveBeenCalled()
+
+      clock.advance(25_000)
+      expect($<HTMLButtonElement>('otp-resend').disabled).toBe(false)
+      $<HTMLButtonElement>('otp-resend').click()
+      await flush()
+      expect(actions.resend).toHaveBeenCalledTimes(1)
+      prompt.update(data)
+      expect($<HTMLInputElement>('otp-code').disabled).toBe(false)
+      expect($<HTMLButtonElement>('otp-submit').disabled).toBe(false)
+      expect(document.activeElement).toBe($('otp-code'))
+      typeCode('012345')
+      await flush()
+      expect(actions.submit).toHaveBeenCalledWith('012345')
+    })
+  })
 })

@@ -10,14 +10,21 @@
  * Behaviour: pasted "123 456" / "123-456" are accepted (spaces and dashes stripped, leading
  * zeros kept — codes are strings); a code of the wrong shape is refused locally so it does
  * not cost an attempt; wrong codes show the attempts left and keep the prompt; Resend shows
- * "Resend in 27s" until `resendAfter`; Cancel and Escape cancel; the input gets focus.
- * No auto-submit: submitting is always the Verify button or Enter.
+ * "Resend in 27s" until `resendAfter`; Cancel and Escape cancel; the input gets focus, and focus
+ * stays in the dialog (focus-trap.ts). No auto-submit: submitting is always Verify or Enter.
+ *
+ * Two more states:
+ * - expired (expired(), or a submit refused OTP_EXPIRED): "This code has expired. Ask for a new
+ *   one." and Resend enabled at once; a code typed after expiry is not sent anywhere.
+ * - waiting (showWaiting(s), when no code could be sent yet because of a rate limit): "You can
+ *   request a new code in N s", the input disabled, Resend counting down. update() ends it.
  */
 import { OtpWalletError } from '../../src/protocol/errors.js'
 import type { OtpRequiredData } from '../../src/protocol/messages.js'
 import { isWellFormedCode, normalizeCode } from '../otp/normalize-code.js'
 import { systemClock, type Clock } from '../session/clock.js'
 import { failureText } from './failure-text.js'
+import { trapFocus, type FocusTrap } from './focus-trap.js'
 import { buildPromptElements, type PromptElements } from './prompt-elements.js'
 
 export interface CodePromptActions {
@@ -29,8 +36,12 @@ export interface CodePromptActions {
 
 export interface CodePrompt {
   show(data: OtpRequiredData): void
+  /** Opens with no code yet (rate limited): Resend counts down from `retryAfterSeconds`. */
+  showWaiting(retryAfterSeconds: number): void
   /** New challenge after a resend: fresh attempts and countdown. */
   update(data: OtpRequiredData): void
+  /** The code expired: say so, enable Resend. */
+  expired(): void
   hide(): void
 }
 
@@ -43,24 +54,32 @@ const REFOCUS_DELAY_MS = 120
  */
 export function createCodePrompt(doc: Document, actions: CodePromptActions, clock: Clock = systemClock): CodePrompt {
   let el: PromptElements | null = null
+  let trap: FocusTrap | null = null
+  /** The current code's challenge; null while hidden or waiting for a first code. */
   let data: OtpRequiredData | null = null
   let resendAt = 0
   let tick: unknown = null
   let busy = false
+  /** Told so by the flow (its timer, or the backend): the clock alone may not know it yet. */
+  let codeExpired = false
 
   const elements = (): PromptElements => {
     if (el !== null) return el
-    el = buildPromptElements(doc)
-    el.form.addEventListener('submit', (event) => {
+    const e = buildPromptElements(doc)
+    el = e
+    e.form.addEventListener('submit', (event) => {
       event.preventDefault()
       void onSubmit()
     })
-    el.resend.addEventListener('click', () => void onResend())
-    el.cancel.addEventListener('click', () => actions.cancel())
-    el.root.addEventListener('keydown', (event) => {
-      if ((event as KeyboardEvent).key === 'Escape') actions.cancel()
-    })
-    return el
+    e.resend.addEventListener('click', () => void onResend())
+    e.cancel.addEventListener('click', () => actions.cancel())
+    trap = trapFocus(doc, e.root, () => [e.input, e.submit, e.resend, e.cancel], () => actions.cancel())
+    return e
+  }
+
+  const focusFirst = (): void => {
+    elements()
+    trap?.focusFirst()
   }
 
   const setBusy = (value: boolean): void => {
@@ -68,7 +87,8 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
     const e = elements()
     e.form.setAttribute('aria-busy', String(value))
     e.input.readOnly = value
-    e.submit.disabled = value
+    // Without a code there is nothing to verify.
+    e.submit.disabled = value || data === null
     e.submit.textContent = value ? 'Verifying…' : 'Verify'
     renderResend()
   }
@@ -112,13 +132,27 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
     // Room for a separator between every character of a pasted code.
     e.input.maxLength = next.codeLength * 2 + 2
     e.input.value = ''
+    e.input.disabled = false
+    codeExpired = false
+    e.submit.disabled = busy
     renderAttempts()
+    renderResend()
+  }
+
+  const isExpired = (): boolean => codeExpired || (data !== null && clock.now() >= data.expiresAt)
+
+  /** Expired code: say so and let the user ask for a new one now (the backend still enforces its own cooldown). */
+  const markExpired = (): void => {
+    codeExpired = true
+    resendAt = Math.min(resendAt, clock.now())
+    say(failureText(new OtpWalletError('OTP_EXPIRED', 'expired')))
     renderResend()
   }
 
   const onSubmit = async (): Promise<void> => {
     if (busy || data === null) return
     const current = data
+    if (isExpired()) return markExpired()
     const code = normalizeCode(elements().input.value, current.codeFormat)
     if (!isWellFormedCode(code, current.codeFormat, current.codeLength)) {
       const kind = current.codeFormat === 'digits' ? 'digit' : 'character'
@@ -162,27 +196,47 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
       // A duration from the backend is immune to clock skew, unlike its timestamps.
       if (typeof seconds === 'number') resendAt = clock.now() + seconds * 1000
     }
+    if (error instanceof OtpWalletError && error.code === 'OTP_EXPIRED') return markExpired()
     say(failureText(error))
-    elements().input.focus()
+    focusFirst()
+  }
+
+  const open = (): void => {
+    const e = elements()
+    if (e.root.parentNode === null) doc.body.append(e.root)
+    say('')
+    setBusy(false)
+    e.root.hidden = false
+    focusFirst()
+    clock.setTimeout(() => {
+      if (!e.root.hidden && !e.root.contains(doc.activeElement)) focusFirst()
+    }, REFOCUS_DELAY_MS)
   }
 
   return {
     show(next) {
-      const e = elements()
-      if (e.root.parentNode === null) doc.body.append(e.root)
       fill(next)
-      say('')
-      setBusy(false)
-      e.root.hidden = false
-      e.input.focus()
-      clock.setTimeout(() => {
-        if (!e.root.hidden && doc.activeElement !== e.input) e.input.focus()
-      }, REFOCUS_DELAY_MS)
+      open()
+    },
+    showWaiting(retryAfterSeconds) {
+      const e = elements()
+      data = null
+      resendAt = clock.now() + retryAfterSeconds * 1000
+      e.label.textContent = 'Enter the code from the email'
+      e.input.value = ''
+      e.input.disabled = true
+      e.attempts.textContent = ''
+      renderResend()
+      open()
+      say('', `You can request a new code in ${retryAfterSeconds} s`)
     },
     update(next) {
       fill(next)
       say('', `We sent a new code to ${next.emailHint}.`)
-      elements().input.focus()
+      focusFirst()
+    },
+    expired() {
+      if (data !== null) markExpired()
     },
     hide() {
       if (el === null) return

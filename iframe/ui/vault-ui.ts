@@ -3,7 +3,9 @@
  * - vault: the vault's own prompt; `ui:open` when it appears, `ui:close` when it goes, each
  *   sent once per opening, so a single-use follow-up round does not flicker the overlay.
  * - headless: `otp_required` per challenge; the host answers with otp.submit/resend/cancel.
- *   A resend does not re-send `otp_required` (the otp.resend result carries the new times).
+ *   A resend does not re-send `otp_required` (the otp.resend result carries the new times), and
+ *   an expiry sends nothing (the host has `expiresAt`; otp.submit then rejects OTP_EXPIRED).
+ *   The flow never opens a headless round without a code (a rate limit rejects instead).
  */
 import type { OtpUi } from '../otp/otp-flow.js'
 import type { EventSender } from '../rpc-server.js'
@@ -17,8 +19,16 @@ export function createVaultUi(prompt: CodePrompt, events: EventSender): OtpUi {
       if (!visible) events.emit('ui:open', {})
       visible = true
     },
+    openWaiting(retryAfterSeconds) {
+      prompt.showWaiting(retryAfterSeconds)
+      if (!visible) events.emit('ui:open', {})
+      visible = true
+    },
     update(data) {
       prompt.update(data)
+    },
+    expired() {
+      prompt.expired()
     },
     close() {
       prompt.hide()
@@ -31,7 +41,9 @@ export function createVaultUi(prompt: CodePrompt, events: EventSender): OtpUi {
 export function createHeadlessUi(events: EventSender): OtpUi {
   return {
     open: (data) => events.emit('otp_required', data),
+    openWaiting: () => {},
     update: () => {},
+    expired: () => {},
     close: () => {},
   }
 }

@@ -58,6 +58,8 @@ export type SignableMessage = { kind: 'text'; text: string } | { kind: 'bytes'; 
 export type Numberish = bigint | number | string
 
 export interface TransactionRequest {
+  /** Accepted (and dropped) only when it is the wallet's own address, as ethers and eth_sendTransaction send it. */
+  from?: string | null
   type?: Numberish | null
   chainId?: Numberish | null
   nonce?: Numberish | null

@@ -138,3 +138,41 @@ test('a wallet created before the app login works once the user has logged in', 
   const address = await page.evaluate(() => (window as any).wallet.address)
   expect(signed.ok && verifyMessage('after login', signed.value)).toBe(address)
 })
+
+test('a live session signs only for its owner: logged out, forged or another user’s token is refused', async () => {
+  const alice = await openHostPage(context, demo)
+  const address = await createWalletInPage(alice.page, demo, { session: { ttlSeconds: 600 } })
+  const pending = startInPage<string>(alice.page, "wallet.signMessage('alice')")
+  await enterCodeInVault(alice.page, await waitForCode(demo, alice.email, 1))
+  expect((await pending).ok).toBe(true)
+
+  const page = alice.page
+  const setToken = (t: string | null) => page.evaluate((v) => (v === null ? sessionStorage.removeItem('token') : sessionStorage.setItem('token', v)), t)
+  const sign = () => startInPage<string>(page, "wallet.signMessage('pay me')")
+
+  await setToken(null)
+  expect(await sign()).toMatchObject({ ok: false, code: 'UNAUTHENTICATED' })
+  await setToken(`${alice.token.split('.')[0]}.forged`)
+  expect(await sign()).toMatchObject({ ok: false, code: 'UNAUTHENTICATED' })
+
+  // Alice logs in again (a fresh token for the same user): the session goes on, no email.
+  const refreshed = await page.evaluate(async (email) => {
+    const response = await fetch('/login', { method: 'POST', body: JSON.stringify({ email }) })
+    return ((await response.json()) as { token: string }).token
+  }, alice.email)
+  expect(refreshed).not.toBe(alice.token)
+  await setToken(refreshed)
+  const again = await sign()
+  expect(again.ok && verifyMessage('pay me', again.value)).toBe(address)
+  expect(mailCount(demo, alice.email)).toBe(1)
+
+  // Bob logs in on the same page without destroy(): Alice's session ends, nothing is signed.
+  const bob = await page.evaluate(async () => {
+    const response = await fetch('/login', { method: 'POST', body: JSON.stringify({ email: `bob-${Date.now()}@example.com` }) })
+    return ((await response.json()) as { token: string }).token
+  })
+  await setToken(bob)
+  expect(await sign()).toMatchObject({ ok: false, code: 'ACCOUNT_CHANGED' })
+  await setToken(refreshed)
+  expect(await startInPage(page, 'wallet.getSession()')).toMatchObject({ ok: true, value: { active: false } })
+})
