@@ -117,3 +117,15 @@ test('headless mode: otp_required.submit(code), with a wrong code first', async 
   expect(await page.locator('iframe[data-otp-wallet-vault]').evaluate((el) => getComputedStyle(el).opacity)).toBe('0')
   expect(mailCount(demo, email)).toBe(1)
 })
+
+test('concurrent signature requests wait on one code', async () => {
+  const { page, email } = await openHostPage(context, demo)
+  const address = await createWalletInPage(page, demo, { session: { ttlSeconds: 600 } })
+  const all = startInPage<string[]>(page, "Promise.all(['a', 'b', 'c'].map((m) => wallet.signMessage(m)))")
+  await enterCodeInVault(page, await waitForCode(demo, email, 1))
+  const result = await all
+  expect(result.ok).toBe(true)
+  if (!result.ok) return
+  expect(result.value.map((sig, i) => verifyMessage(['a', 'b', 'c'][i]!, sig))).toEqual([address, address, address])
+  expect(mailCount(demo, email)).toBe(1)
+})

@@ -92,3 +92,26 @@ test('where the browser refuses the vault storage, the session lives in memory a
     await incognito.dispose()
   }
 })
+
+test('two tabs of one site share the session: started in one, ended from the other', async () => {
+  const { page: first, email, token } = await openHostPage(context, demo)
+  const address = await createWalletInPage(first, demo, { session: { ttlSeconds: 600 } })
+  const second = await context.newPage()
+  await second.goto(first.url())
+  await second.evaluate((t) => sessionStorage.setItem('token', t), token)
+  expect(await createWalletInPage(second, demo, { session: { ttlSeconds: 600 } })).toBe(address)
+
+  // Started in the first tab: the second one signs without a code.
+  await signWithCode(first, email, 1, 'tab one')
+  await second.waitForFunction(() => (window as any).events.some((e: { name: string }) => e.name === 'session_started'))
+  const fromSecond = await startInPage<string>(second, "wallet.signMessage('tab two')")
+  expect(fromSecond.ok && verifyMessage('tab two', fromSecond.value)).toBe(address)
+  expect(mailCount(demo, email)).toBe(1)
+
+  // Ended in the second tab: the first one is told, and needs a new code.
+  expect(await startInPage(second, 'wallet.endSession()')).toMatchObject({ ok: true })
+  await first.waitForFunction(() => (window as any).events.some((e: { name: string }) => e.name === 'session_expired'))
+  expect(await startInPage(first, 'wallet.getSession()')).toMatchObject({ ok: true, value: { active: false } })
+  await signWithCode(first, email, 2, 'tab one again')
+  expect(mailCount(demo, email)).toBe(2)
+})
