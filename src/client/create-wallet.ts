@@ -127,7 +127,13 @@ class Wallet implements OtpWallet {
   }
 
   async getSession(): Promise<SessionInfo> {
-    await this.#whenInitialized()
+    try {
+      await this.#whenInitialized()
+    } catch (error) {
+      // Nobody is logged in to the app: there is no session for this page to use.
+      if (error instanceof OtpWalletError && error.code === 'UNAUTHENTICATED') return { active: false, expiresAt: null }
+      throw error
+    }
     return this.#call('getSession', {})
   }
 
@@ -162,8 +168,8 @@ class Wallet implements OtpWallet {
     return (await this.#call('signTransaction', { transaction })).serialized
   }
 
+  /** Needs no login: an app's logout handler may call it after its token is gone. */
   async endSession(): Promise<void> {
-    await this.#whenInitialized()
     await this.#call('endSession', {})
   }
 

@@ -57,6 +57,9 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
   if (vaultUrl.protocol !== 'https:' && !(vaultUrl.protocol === 'http:' && LOOPBACK_HOSTS.has(vaultUrl.hostname))) {
     throw invalid('vaultUrl', 'vaultUrl: must use https (plain http is allowed only for localhost and 127.0.0.1)')
   }
+  if (vaultUrl.username !== '' || vaultUrl.password !== '') {
+    throw invalid('vaultUrl', 'vaultUrl: must not contain credentials (browsers refuse to frame such URLs)')
+  }
   // The vault's isolation is the browser's origin boundary: on the page's own origin, page
   // scripts could read the vault's storage and keys directly.
   if (vaultUrl.origin === globalThis.location?.origin) {

@@ -139,6 +139,18 @@ function int(value: unknown, field: string, min: number, max: number, fallback: 
   return value
 }
 
+const TOP_LEVEL_OPTIONS: ReadonlySet<string> = new Set([
+  'authenticate', 'store', 'mailer', 'masterKey', 'vaultOrigin', 'siteName', 'basePath',
+  'otp', 'allowWeakOtp', 'session', 'now', 'onError',
+])
+const OTP_OPTIONS: ReadonlySet<string> = new Set(['format', 'length', 'ttlSeconds', 'maxAttempts', 'resendSeconds', 'maxChallengesPerDay'])
+const SESSION_OPTIONS: ReadonlySet<string> = new Set(['ttlSeconds', 'maxTtlSeconds'])
+
+function assertKnownKeys(value: Record<string, unknown>, known: ReadonlySet<string>, prefix: string): void {
+  const unknown = Object.keys(value).find((key) => !known.has(key))
+  if (unknown !== undefined) throw invalid(prefix + unknown, `not an option (known: ${[...known].join(', ')})`)
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
@@ -190,6 +202,8 @@ function defaultOnError(error: unknown, context: ErrorContext): void {
  */
 export function resolveConfig(config: OtpWalletServerConfig): ResolvedConfig {
   if (!isRecord(config)) throw invalid('config', 'expected an options object')
+  // A misspelt option (otp.ttlSecond) would silently keep a default that matters for security.
+  assertKnownKeys(config, TOP_LEVEL_OPTIONS, '')
   if (typeof config.authenticate !== 'function') throw invalid('authenticate', 'expected a function (request) => { userId, email } | null')
   const store = config.store as unknown
   if (!isRecord(store) || typeof store.findWalletByUserId !== 'function' || typeof store.beginAttempt !== 'function') {
@@ -208,6 +222,7 @@ export function resolveConfig(config: OtpWalletServerConfig): ResolvedConfig {
 
   if (config.otp !== undefined && !isRecord(config.otp)) throw invalid('otp', 'expected an object')
   const otpIn = (config.otp ?? {}) as Record<string, unknown>
+  assertKnownKeys(otpIn, OTP_OPTIONS, 'otp.')
   const format = otpIn.format ?? OTP_DEFAULTS.format
   if (format !== 'digits' && format !== 'alphanumeric') throw invalid('otp.format', "expected 'digits' or 'alphanumeric'")
   const otp: ResolvedOtpOptions = {
@@ -230,6 +245,7 @@ export function resolveConfig(config: OtpWalletServerConfig): ResolvedConfig {
 
   if (config.session !== undefined && !isRecord(config.session)) throw invalid('session', 'expected an object')
   const sessionIn = (config.session ?? {}) as Record<string, unknown>
+  assertKnownKeys(sessionIn, SESSION_OPTIONS, 'session.')
   const maxTtlSeconds = int(sessionIn.maxTtlSeconds, 'session.maxTtlSeconds', 0, 30 * 86_400, SESSION_DEFAULTS.maxTtlSeconds)
   const ttlSeconds = int(sessionIn.ttlSeconds, 'session.ttlSeconds', 0, maxTtlSeconds, Math.min(SESSION_DEFAULTS.ttlSeconds, maxTtlSeconds))
 

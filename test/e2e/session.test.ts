@@ -115,3 +115,23 @@ test('two tabs of one site share the session: started in one, ended from the oth
   await signWithCode(first, email, 2, 'tab one again')
   expect(mailCount(demo, email)).toBe(2)
 })
+
+test('after the app logged out, endSession() still ends the stored session', async () => {
+  const { page, email, token } = await openHostPage(context, demo)
+  await createWalletInPage(page, demo, { session: { ttlSeconds: 600 } })
+  await signWithCode(page, email, 1, 'before logout')
+
+  await page.evaluate(() => sessionStorage.removeItem('token'))
+  await page.reload()
+  await page.evaluate((vaultUrl) => {
+    const w = window as any
+    w.wallet = w.OtpWallet.createWallet({ vaultUrl, getAuthToken: () => sessionStorage.getItem('token') })
+  }, demo.urls.vault)
+  expect(await startInPage(page, 'wallet.getSession()')).toEqual({ ok: true, value: { active: false, expiresAt: null } })
+  expect(await startInPage(page, 'wallet.endSession()')).toEqual({ ok: true })
+
+  // Logged in again, the same user needs a new code: the stored session is gone.
+  await page.evaluate((t) => sessionStorage.setItem('token', t), token)
+  await signWithCode(page, email, 2, 'after logout')
+  expect(mailCount(demo, email)).toBe(2)
+})

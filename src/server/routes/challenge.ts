@@ -26,6 +26,7 @@ function badField(field: string, message: string, extra: Record<string, number> 
 /** Parses and checks `targetPublicKey`: 0x-hex, 65 bytes, 0x04 prefix, a point on P-256. */
 export async function parseTargetPublicKey(value: unknown): Promise<Uint8Array> {
   if (typeof value !== 'string') throw badField('targetPublicKey', 'expected 0x-hex of a 65-byte uncompressed P-256 public key')
+  if (!value.startsWith('0x')) throw badField('targetPublicKey', 'expected 0x-prefixed hex')
   if (value.length !== 2 + 2 * P256_PUBLIC_KEY_LENGTH) throw badField('targetPublicKey', 'expected 65 bytes (132 hex characters after 0x)')
   const bytes = hexToBytes(value, 'targetPublicKey')
   if (bytes[0] !== 0x04) throw badField('targetPublicKey', 'expected an uncompressed point (0x04…)')

@@ -30,6 +30,7 @@ describe('resolveOptions', () => {
     expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'http://vault.example/' }))).toBe('vaultUrl')
     expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'javascript:alert(1)' }))).toBe('vaultUrl')
     expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: '/vault' }))).toBe('vaultUrl')
+    expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'https://u:p@vault.example/' }))).toBe('vaultUrl')
   })
   test.each([
     ['getAuthToken', { getAuthToken: 'token' }],

@@ -63,6 +63,10 @@ describe('resolveConfig', () => {
   it('names the bad field', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ authenticate: undefined }, 'authenticate'],
+      [{ sessionTtl: 5 }, 'sessionTtl'],
+      [{ otp: { lenght: 8 } }, 'otp.lenght'],
+      [{ otp: { ttlSecond: 60 } }, 'otp.ttlSecond'],
+      [{ session: { maxTtl: 60 } }, 'session.maxTtl'],
       [{ store: {} }, 'store'],
       [{ mailer: {} }, 'mailer'],
       [{ masterKey: '0x1234' }, 'masterKey'],

@@ -615,6 +615,7 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
         ['/otp/challenge', { targetPublicKey: target.hex, pad: 'x'.repeat(20_000) }, 'body', {}, 413],
         ['/otp/challenge', {}, 'targetPublicKey'],
         ['/otp/challenge', { targetPublicKey: 42 }, 'targetPublicKey'],
+        ['/otp/challenge', { targetPublicKey: target.hex.slice(2) }, 'targetPublicKey'],
         ['/otp/challenge', { targetPublicKey: target.hex.slice(0, -2) }, 'targetPublicKey'],
         ['/otp/challenge', { targetPublicKey: `0x${'zz'.repeat(65)}` }, 'targetPublicKey'],
         ['/otp/challenge', { targetPublicKey: bytesToHex(offCurve) }, 'targetPublicKey'],
