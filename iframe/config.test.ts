@@ -39,6 +39,12 @@ describe('parseVaultConfig', () => {
     for (const allowHeadless of ['true', 1, null]) expectInvalid({ ...ok, allowHeadless }, 'allowHeadless')
   })
 
+  it('refuses unknown keys, naming them, so a typo does not silently keep the default', () => {
+    expectInvalid({ ...ok, allowHeadles: true }, 'allowHeadles')
+    expectInvalid({ ...ok, apiURL: 'https://api.example' }, 'apiURL')
+    expect(() => parseVaultConfig({ ...ok, allowHeadles: true })).toThrow(/unknown key "allowHeadles"/)
+  })
+
   it('refuses a config that is not an object', () => {
     for (const json of [null, [], 'x', 1]) expectInvalid(json, 'config')
   })

@@ -8,7 +8,8 @@
  * ```
  *
  * A config that fails validation does not fall back to anything: the vault refuses every
- * connection with INVALID_CONFIG (see connection.ts).
+ * connection with INVALID_CONFIG (see connection.ts). Unknown keys are refused too, so a typo
+ * (`"allowHeadles": true`) fails loudly instead of leaving its setting at the default.
  */
 import { OtpWalletError } from '../src/protocol/errors.js'
 
@@ -25,6 +26,7 @@ export interface VaultConfig {
 }
 
 const MAX_ORIGINS = 100
+const KNOWN_KEYS: ReadonlyArray<keyof VaultConfig> = ['apiUrl', 'allowedOrigins', 'allowHeadless']
 
 /** Validates parsed `config.json`. Throws INVALID_CONFIG naming the bad field. */
 export function parseVaultConfig(json: unknown): VaultConfig {
@@ -32,6 +34,11 @@ export function parseVaultConfig(json: unknown): VaultConfig {
     throw invalid('config', 'config.json must be a JSON object')
   }
   const raw = json as Record<string, unknown>
+  for (const key of Object.keys(raw)) {
+    if (!(KNOWN_KEYS as ReadonlyArray<string>).includes(key)) {
+      throw invalid(key, `config.json: unknown key "${key.slice(0, 64)}" (known keys: ${KNOWN_KEYS.join(', ')})`)
+    }
+  }
   return {
     apiUrl: parseApiUrl(raw.apiUrl),
     allowedOrigins: parseAllowedOrigins(raw.allowedOrigins),

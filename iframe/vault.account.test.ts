@@ -103,6 +103,26 @@ describe('vault: a session signs only for its owner', () => {
     expect((await v.call('otp.submit', { code: '012345' })).error).toMatchObject({ code: 'ACCOUNT_CHANGED' })
     expect(v.api.count['/otp/verify']).toBeUndefined()
     expect(v.eventsNamed('session_started')).toHaveLength(0)
+    // The code sent before the change is not offered again, even to the same user after a new init.
+    await v.call('init', init('headless'))
+    v.start('signMessage', message)
+    await v.waitEvent('otp_required', 2)
+    expect(v.api.count['/otp/challenge']).toBe(2)
+  })
+
+  it("init for another user forgets the code sent to the previous one", async () => {
+    const v = setupVault()
+    v.api.users.set('bob', BOB)
+    await v.call('init', init('headless'))
+    const waiting = v.start('signMessage', message)
+    await v.waitEvent('otp_required')
+    await v.call('otp.cancel')
+    expect((await waiting.done()).error).toMatchObject({ code: 'USER_CANCELLED' })
+    await v.call('init', init('headless'), 'bob')
+    await v.call('init', init('headless'))
+    v.start('signMessage', message)
+    await v.waitEvent('otp_required', 2)
+    expect(v.api.count['/otp/challenge']).toBe(2)
   })
 
   it('headless otp.submit needs the owner token too', async () => {

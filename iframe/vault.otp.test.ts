@@ -68,6 +68,44 @@ describe('vault: a code that expires while the prompt is open', () => {
   })
 })
 
+describe('vault: cancel, then sign again', () => {
+  it('vault UI: the prompt shows the code already emailed (usable, not rate limited), and it signs', async () => {
+    const v = setupVault()
+    await v.call('init', init('vault'))
+    const first = v.start('signMessage', message)
+    await v.waitEvent('ui:open')
+    $<HTMLButtonElement>('otp-cancel').click()
+    expect((await first.done()).error).toMatchObject({ code: 'USER_CANCELLED' })
+    v.api.rateLimitSeconds = 30 // the backend's resend cooldown: the challenge is still open
+
+    const second = v.start('signMessage', message)
+    await v.waitEvent('ui:open', 2)
+    expect($<HTMLInputElement>('otp-code').disabled).toBe(false)
+    expect($('otp-status').textContent).not.toContain('You can request a new code')
+    typeCode('012345')
+    const signed = await second.done()
+    expect(verifyMessage('hello vault', signed.result.signature)).toBe(TEST_ADDRESS)
+    expect(v.api.count).toMatchObject({ '/otp/challenge': 1, '/otp/verify': 1 })
+  })
+
+  it('headless: otp_required again with the same code data; otp.submit signs', async () => {
+    const v = setupVault()
+    await v.call('init', init('headless'))
+    const first = v.start('signMessage', message)
+    await v.waitEvent('otp_required')
+    await v.call('otp.cancel')
+    expect((await first.done()).error).toMatchObject({ code: 'USER_CANCELLED' })
+    v.api.rateLimitSeconds = 30
+    const second = v.start('signMessage', message)
+    await v.waitEvent('otp_required', 2)
+    const [a, b] = v.eventsNamed('otp_required')
+    expect(b!.data).toEqual(a!.data)
+    await v.call('otp.submit', { code: '012345' })
+    expect((await second.done()).result.signature).toBeDefined()
+    expect(v.api.count['/otp/challenge']).toBe(1)
+  })
+})
+
 describe('vault: rate limited when a round starts', () => {
   it('vault UI: the prompt opens with the wait and a Resend countdown, and the request goes on after it', async () => {
     const v = setupVault()

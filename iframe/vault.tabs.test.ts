@@ -67,6 +67,26 @@ describe('vault: sessions across tabs', () => {
     expect((await b.call('otp.submit', { code: '012345' })).error).toMatchObject({ code: 'INVALID_REQUEST' }) // nothing pending
   })
 
+  it('a second tab signing while the first waits shows the code already sent; the first tab verifies, both go on', async () => {
+    const { a, b, api } = twoTabs()
+    await a.call('init', init('headless'))
+    await b.call('init', init('headless'))
+    const inA = a.start('signMessage', message)
+    await a.waitEvent('otp_required')
+    api.rateLimitSeconds = 30 // asking again now would be a resend: refused, and later it would kill a's code
+    const inB = b.start('signMessage', message)
+    await b.waitEvent('otp_required')
+    expect(b.eventsNamed('otp_required')[0]!.data).toEqual(a.eventsNamed('otp_required')[0]!.data)
+    expect(api.count['/otp/challenge']).toBe(1)
+
+    await a.call('otp.submit', { code: '012345' })
+    expect((await inA.done()).result.signature).toBeDefined()
+    const signed = await inB.done() // released by the session_started broadcast
+    expect(verifyMessage('hello vault', signed.result.signature)).toBe(TEST_ADDRESS)
+    expect((await b.call('otp.submit', { code: '012345' })).error).toMatchObject({ code: 'INVALID_REQUEST' }) // nothing pending
+    expect(api.count['/otp/verify']).toBe(1)
+  })
+
   it('re-checks storage before starting a round, in case the announcement was missed', async () => {
     const storage: VaultStorage = { ...createMemoryStorage(), kind: 'indexeddb' }
     const api = new FakeApi()

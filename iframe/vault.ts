@@ -11,6 +11,7 @@ import type { EventRelay } from './event-relay.js'
 import { targetKeyProvider } from './keys/target-key.js'
 import type { Log } from './log.js'
 import { createHandlers, type VaultState } from './methods.js'
+import { OpenChallenges } from './otp/open-challenge.js'
 import { OtpFlow } from './otp/otp-flow.js'
 import { serveRpc, type Handlers } from './rpc-server.js'
 import type { Clock } from './session/clock.js'
@@ -66,6 +67,7 @@ export function createVault(deps: VaultDeps): Vault {
     getWallet: (auth) => backend.getWallet(auth),
     onAccountChanged: async () => {
       otp.cancel(accountChangedError())
+      otp.forgetOpenChallenge()
       await session.end(true)
     },
   })
@@ -95,6 +97,7 @@ export function createVault(deps: VaultDeps): Vault {
     },
     onSessionStarted: (expiresAt) => events.emit('session_started', { expiresAt }),
     clock: deps.clock,
+    challenges: new OpenChallenges(deps.storage, deps.clock),
   })
 
   const handlers = createHandlers({ state, config: deps.config, backend, session, otp, guard, storage: deps.storage })

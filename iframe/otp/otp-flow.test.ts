@@ -6,6 +6,7 @@ import { loadOrCreateTargetKey, type TargetKey } from '../keys/target-key.js'
 import { SessionManager } from '../session/session-manager.js'
 import { createMemoryStorage, type VaultStorage } from '../storage/vault-storage.js'
 import { FakeBackend, FakeClock, fakeOpenGrant, flush, TEST_ADDRESS, TEST_PRIVATE_KEY } from '../testing/fakes.js'
+import { OpenChallenges } from './open-challenge.js'
 import { OtpFlow, type KeyLease, type OtpUi } from './otp-flow.js'
 
 // One target key for the file: generating it per test would make round starts slow and racy.
@@ -26,10 +27,10 @@ function recordingUi() {
   return { ui, calls }
 }
 
-function setup(opts: { ui?: UiMode; ttl?: number | null; storage?: VaultStorage } = {}) {
-  const backend = new FakeBackend()
+function setup(opts: { ui?: UiMode; ttl?: number | null; storage?: VaultStorage; backend?: FakeBackend; clock?: FakeClock } = {}) {
+  const backend = opts.backend ?? new FakeBackend()
   const storage = opts.storage ?? createMemoryStorage()
-  const clock = new FakeClock()
+  const clock = opts.clock ?? new FakeClock()
   backend.now = () => clock.now()
   const session = new SessionManager({ storage, clock, onExpired: () => {}, log: () => {} })
   const { ui, calls } = recordingUi()
@@ -44,6 +45,7 @@ function setup(opts: { ui?: UiMode; ttl?: number | null; storage?: VaultStorage 
     options: () => options,
     onSessionStarted,
     clock,
+    challenges: new OpenChallenges(storage, clock),
   })
   const request = (auth: string | null = 'tok') => {
     const awaitingUser = vi.fn()
@@ -51,7 +53,7 @@ function setup(opts: { ui?: UiMode; ttl?: number | null; storage?: VaultStorage 
     const outcome = settle(lease)
     return { lease, awaitingUser, outcome }
   }
-  return { backend, storage, clock, session, flow, calls, onSessionStarted, request }
+  return { backend, storage, clock, session, flow, calls, onSessionStarted, request, options }
 }
 
 /** Tracks a lease promise without leaving it unhandled. */
@@ -297,6 +299,7 @@ describe('OtpFlow', () => {
       },
       onSessionStarted: () => {},
       clock: new FakeClock(),
+      challenges: new OpenChallenges(createMemoryStorage(), new FakeClock()),
     })
     const outcome = settle(flow.requestKey('tok', () => {}))
     await flush()
@@ -420,5 +423,220 @@ describe('OtpFlow', () => {
     await flow.submit('012345', null, 'prompt')
     await flush()
     expect(a.outcome.value).toBeDefined()
+  })
+})
+
+describe('OtpFlow: the open challenge is reused, not re-requested', () => {
+  const kinds = (calls: ReturnType<typeof recordingUi>['calls']) => calls.map(([k]) => k)
+  const shared = () => ({ storage: { ...createMemoryStorage(), kind: 'indexeddb' } as VaultStorage, backend: new FakeBackend(), clock: new FakeClock() })
+
+  it('cancel, then sign again: the prompt shows the same code, with no second POST /otp/challenge', async () => {
+    const { backend, flow, request, calls } = setup({ ui: 'vault' })
+    const first = request()
+    await flush()
+    flow.cancel()
+    await flush()
+    expect(first.outcome.error).toMatchObject({ code: 'USER_CANCELLED' })
+    const second = request()
+    await flush()
+    expect(backend.challenges).toHaveLength(1)
+    expect(kinds(calls)).toEqual(['open', 'close', 'open'])
+    expect(calls[2]![1]).toEqual(calls[0]![1]) // same expiry, attempts and resend time
+    await flow.submit('012345', null, 'prompt')
+    await flush()
+    expect(second.outcome.value).toBeDefined()
+    expect(backend.verifies.map((v) => v.challengeId)).toEqual(['ch-1'])
+  })
+
+  it('a cancel while the challenge was being created still leaves its code reusable', async () => {
+    const { backend, flow, request } = setup()
+    backend.hold()
+    request()
+    await flush()
+    flow.cancel()
+    backend.open()
+    await flush()
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(1)
+  })
+
+  it('not within 5 s of its expiry: then a new challenge is asked for', async () => {
+    const { backend, clock, flow, request, calls } = setup()
+    request()
+    await flush()
+    const { expiresAt } = calls[0]![1] as OtpRequiredData
+    flow.cancel()
+    clock.advance(expiresAt - 5_001 - clock.now())
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(1) // 5.001 s left: reused
+    flow.cancel()
+    clock.advance(1)
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(2)
+  })
+
+  it('a resend replaces it: the next round reuses the new code', async () => {
+    const { backend, flow, request, calls } = setup()
+    request()
+    await flush()
+    await flow.resend(null, 'host')
+    flow.cancel()
+    const a = request()
+    await flush()
+    expect(backend.challenges).toHaveLength(2)
+    expect((calls.at(-1)![1] as OtpRequiredData).expiresAt).toBe(backend.now() + 600_000)
+    await flow.submit('012345', null, 'host')
+    await flush()
+    expect(a.outcome.value).toBeDefined()
+    expect(backend.verifies.map((v) => v.challengeId)).toEqual(['ch-2'])
+  })
+
+  it('remembers the attempts left; attempts exceeded forgets it', async () => {
+    const { backend, flow, request, calls } = setup()
+    request()
+    await flush()
+    await expect(flow.submit('111111', null, 'host')).rejects.toMatchObject({ code: 'OTP_INVALID' })
+    flow.cancel()
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(1)
+    expect((calls.at(-1)![1] as OtpRequiredData).attemptsLeft).toBe(2)
+    await expect(flow.submit('222222', null, 'host')).rejects.toMatchObject({ code: 'OTP_INVALID' })
+    await expect(flow.submit('333333', null, 'host')).rejects.toMatchObject({ code: 'OTP_ATTEMPTS_EXCEEDED' })
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(2)
+  })
+
+  it('a code the backend calls expired (or unknown) is forgotten', async () => {
+    const { backend, flow, request } = setup()
+    request()
+    await flush()
+    backend.verifyError = new OtpWalletError('OTP_EXPIRED', 'No such code request', { details: { status: 404 } })
+    await expect(flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED' })
+    flow.cancel()
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(2)
+  })
+
+  it('a used code is forgotten: the next round after a single-use grant asks for a new one', async () => {
+    const { backend, flow, request, storage } = setup({ ttl: 0, storage: shared().storage })
+    backend.singleUse = true
+    request()
+    await flush()
+    await flow.submit('012345', null, 'host')
+    await flush()
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(2)
+    expect((await storage.get('openChallenge')) as { challengeId: string }).toMatchObject({ challengeId: 'ch-2' })
+  })
+
+  it('is not reused for another requested ttl or another address', async () => {
+    const { backend, flow, request, options } = setup({ ttl: 600 })
+    request()
+    await flush()
+    flow.cancel()
+    options.sessionTtlSeconds = 900
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(2)
+    flow.cancel()
+    options.address = '0x' + '11'.repeat(20)
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(3)
+  })
+
+  it('the account changing forgets it (unless it is the same account)', async () => {
+    const { backend, flow, request } = setup()
+    request()
+    await flush()
+    flow.cancel()
+    flow.forgetOpenChallenge(TEST_ADDRESS)
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(1)
+    flow.cancel()
+    flow.forgetOpenChallenge()
+    request()
+    await flush()
+    expect(backend.challenges).toHaveLength(2)
+  })
+
+  it('memory mode: reused within the tab, never stored, so another tab asks for its own', async () => {
+    const { backend, clock } = shared()
+    const a = setup({ backend, clock })
+    a.request()
+    await flush()
+    a.flow.cancel()
+    a.request()
+    await flush()
+    expect(backend.challenges).toHaveLength(1)
+    expect(await a.storage.get('openChallenge')).toBeUndefined()
+    const b = setup({ backend, clock })
+    b.request()
+    await flush()
+    expect(backend.challenges).toHaveLength(2)
+  })
+
+  it('another tab (shared storage) shows the code already sent; when the first tab verifies, its prompt just closes', async () => {
+    const { storage, backend, clock } = shared()
+    const a = setup({ ui: 'vault', storage, backend, clock })
+    const b = setup({ ui: 'vault', storage, backend, clock })
+    const inA = a.request()
+    await flush()
+    const inB = b.request()
+    await flush()
+    expect(backend.challenges).toHaveLength(1)
+    expect(b.calls).toEqual([['open', a.calls[0]![1]]])
+
+    await a.flow.submit('012345', null, 'prompt')
+    await flush()
+    expect(inA.outcome.value).toBeDefined()
+    expect(await storage.get('openChallenge')).toBeUndefined()
+    // The session_started broadcast makes tab b adopt the session (vault.ts: onAdopted → offerSession).
+    b.flow.offerSession((await b.session.reload())!)
+    await flush()
+    expect(await keyHex(inB.outcome.value!)).toBe(TEST_PRIVATE_KEY)
+    expect(kinds(b.calls)).toEqual(['open', 'close'])
+    expect(backend.verifies).toHaveLength(1)
+  })
+
+  it('another tab that resent meanwhile: the reused code fails OTP_EXPIRED and Resend is offered', async () => {
+    const { storage, backend, clock } = shared()
+    const a = setup({ storage, backend, clock })
+    const b = setup({ storage, backend, clock })
+    a.request()
+    await flush()
+    const inB = b.request()
+    await flush()
+    await a.flow.resend(null, 'host') // kills ch-1, which b shows
+    await flush()
+    await expect(b.flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED' })
+    expect(kinds(b.calls)).toEqual(['open', 'expired'])
+    expect(await storage.get('openChallenge')).toMatchObject({ challengeId: 'ch-2' }) // b forgot ch-1 only
+    await b.flow.resend(null, 'host')
+    await b.flow.submit('012345', null, 'host')
+    await flush()
+    expect(inB.outcome.value).toBeDefined()
+  })
+
+  it('another tab sees the attempts left after a wrong code', async () => {
+    const { storage, backend, clock } = shared()
+    const a = setup({ storage, backend, clock })
+    a.request()
+    await flush()
+    await expect(a.flow.submit('111111', null, 'host')).rejects.toMatchObject({ code: 'OTP_INVALID' })
+    await flush()
+    const b = setup({ storage, backend, clock })
+    b.request()
+    await flush()
+    expect((b.calls[0]![1] as OtpRequiredData).attemptsLeft).toBe(2)
+    expect(backend.challenges).toHaveLength(1)
   })
 })

@@ -2,11 +2,17 @@
  * The OTP flow: how a sign request with no live session gets a wallet key.
  *
  * A ROUND is one wait for a code: re-check storage for a session another tab started → load/create
- * the target key → POST /otp/challenge → open the UI (vault prompt, or `otp_required` in headless
- * mode) → submit(code) → POST /otp/verify → open + check the grant → session (or single-use key)
- * → waiting requests go on. A resend swaps the round's challenge for a new one.
+ * the target key → reuse the open challenge (open-challenge.ts) or POST /otp/challenge → open the
+ * UI (vault prompt, or `otp_required` in headless mode) → submit(code) → POST /otp/verify → open +
+ * check the grant → session (or single-use key) → waiting requests go on. A resend swaps the
+ * round's challenge for a new one.
  *
  * - Requests that arrive while a round is starting or running JOIN it: one challenge, never two.
+ * - A code already emailed and still open (same address, target key and requested ttl, more than
+ *   a few seconds left) is reused by the next round — after a Cancel, or in another tab of the
+ *   same storage partition — without a backend call: asking again would be a resend (refused
+ *   during the cooldown, and killing the code in the inbox once allowed). The prompt shows its
+ *   remembered attempts and resend time. Used, dead, expired, replaced → forgotten.
  * - A session grant releases every waiting request; a single-use grant releases only the
  *   oldest one, and the next round starts for the rest (one code per request, serially).
  * - A session that another tab started for the same account (offerSession) releases them too.
@@ -20,9 +26,11 @@
  *   the vault prompt opens anyway, with no code yet and Resend counting down; in headless mode the
  *   waiting requests reject OTP_RATE_LIMITED and the host decides.
  * - cancel() rejects every waiting request (USER_CANCELLED, or the reason given). A verify that
- *   completes after a cancel is discarded: no session starts behind the user's back.
+ *   completes after a cancel is discarded: no session starts behind the user's back. The open
+ *   challenge is kept for the next round (the code in the inbox still works).
  * - Only one verify or resend runs at a time; a second gets INVALID_REQUEST.
  */
+import { bytesToHex } from '../../src/crypto/bytes.js'
 import type { GrantPayload, SealedGrant, ChallengeResponse } from '../../src/protocol/backend.js'
 import { OtpWalletError } from '../../src/protocol/errors.js'
 import type { OtpRequiredData, UiMode } from '../../src/protocol/messages.js'
@@ -34,6 +42,7 @@ import type { SessionManager, SessionRecord } from '../session/session-manager.j
 import { challengeBody, codeExpiredError, rateLimitSeconds, toOtpRequired } from './challenge.js'
 import { sessionLease, singleUseLease, type KeyLease } from './key-lease.js'
 import { checkCode } from './normalize-code.js'
+import type { OpenChallenges } from './open-challenge.js'
 
 export type { KeyLease } from './key-lease.js'
 
@@ -59,6 +68,8 @@ export interface OtpFlowDeps {
   options: () => { ui: UiMode; sessionTtlSeconds: number | null; address: string }
   onSessionStarted: (expiresAt: number) => void
   clock: Clock
+  /** The emailed, unused challenge, shared with the vault's other tabs (open-challenge.ts). */
+  challenges: OpenChallenges
 }
 
 /** Who is submitting: the host (headless API) or the vault's own prompt. */
@@ -124,11 +135,14 @@ export class OtpFlow {
     try {
       const { grant } = await this.deps.backend.verify(this.auth, { challengeId: challenge.id, code })
       spent = true
+      this.deps.challenges.forget(challenge.id)
       this.assertCurrent(round)
       const payload = await this.deps.openGrant(round.target.keyPair, round.target.publicKey, challenge.id, grant)
       const accepted = acceptGrant(payload, { challengeId: challenge.id, address: round.address, sessionTtlSeconds: round.ttlSeconds })
       await this.release(round, accepted)
     } catch (error) {
+      // Also after a cancel: what the backend said about the challenge holds for the next round.
+      if (!spent) this.noteVerifyFailure(challenge.id, error)
       if (round === this.round) this.afterVerifyError(round, error, spent)
       throw error
     } finally {
@@ -143,8 +157,10 @@ export class OtpFlow {
     round.busy = true
     try {
       const challenge = await this.deps.backend.requestChallenge(this.auth, challengeBody(round.target, round.ttlSeconds))
+      // Remembered even if the round was cancelled meanwhile: this is the code in the inbox now.
+      const data = this.remember(round.target, round.address, round.ttlSeconds, challenge)
       this.assertCurrent(round)
-      const data = this.setChallenge(round, challenge)
+      this.setChallenge(round, challenge.challengeId, data)
       round.ui.update(data)
       return { resendAfter: data.resendAfter, expiresAt: data.expiresAt }
     } finally {
@@ -167,7 +183,15 @@ export class OtpFlow {
     if (!this.pending || this.waiters.length === 0) return
     const address = this.round?.address ?? this.deps.options().address
     if (record.address !== address) return
+    // The other tab most likely used this round's challenge (it deleted the stored copy already).
+    const challenge = this.round?.challenge
+    if (challenge) this.deps.challenges.forget(challenge.id)
     this.finish(sessionLease(record))
+  }
+
+  /** The account changed (ACCOUNT_CHANGED, or `init` for another address): its open challenge is not to be reused. */
+  forgetOpenChallenge(unlessFor: string | null = null): void {
+    this.deps.challenges.forgetUnlessFor(unlessFor)
   }
 
   private async startRound(): Promise<void> {
@@ -181,15 +205,26 @@ export class OtpFlow {
       if (live !== null && live.address === options.address) return this.finish(sessionLease(live))
 
       const target = await this.deps.targetKey()
-      let challenge: ChallengeResponse | null = null
+      const ttlSeconds = options.sessionTtlSeconds
+      const open = await this.deps.challenges.find({
+        address: options.address,
+        targetPublicKey: bytesToHex(target.publicKey),
+        sessionTtlSeconds: ttlSeconds,
+      })
+      if (generation !== this.generation) return
+      let challenge: { id: string; data: OtpRequiredData } | null = open === null ? null : { id: open.challengeId, data: open.data }
       let waitSeconds = 0
-      try {
-        challenge = await this.deps.backend.requestChallenge(this.auth, challengeBody(target, options.sessionTtlSeconds))
-      } catch (error) {
-        const seconds = rateLimitSeconds(error)
-        // Headless: the host decides what to do with a rate limit; the vault prompt can wait it out.
-        if (seconds === null || options.ui !== 'vault') throw error
-        waitSeconds = seconds
+      if (challenge === null) {
+        try {
+          const response = await this.deps.backend.requestChallenge(this.auth, challengeBody(target, ttlSeconds))
+          // Remembered before the generation check: a round cancelled meanwhile still emailed this code.
+          challenge = { id: response.challengeId, data: this.remember(target, options.address, ttlSeconds, response) }
+        } catch (error) {
+          const seconds = rateLimitSeconds(error)
+          // Headless: the host decides what to do with a rate limit; the vault prompt can wait it out.
+          if (seconds === null || options.ui !== 'vault') throw error
+          waitSeconds = seconds
+        }
       }
       if (generation !== this.generation) return
       const round: Round = {
@@ -199,23 +234,30 @@ export class OtpFlow {
         challenge: null,
         expired: false,
         expiryTimer: null,
-        ttlSeconds: options.sessionTtlSeconds,
+        ttlSeconds,
         address: options.address,
         busy: false,
       }
       this.round = round
       this.starting = false
       if (challenge === null) round.ui.openWaiting(waitSeconds)
-      else round.ui.open(this.setChallenge(round, challenge))
+      else round.ui.open(this.setChallenge(round, challenge.id, challenge.data))
     } catch (error) {
       if (generation === this.generation) this.abort(error)
     }
   }
 
-  /** Puts a (new) challenge into the round and arms its expiry timer. */
-  private setChallenge(round: Round, challenge: ChallengeResponse): OtpRequiredData {
+  /** Keeps a challenge the backend just emailed as the open one; returns what the UI shows of it. */
+  private remember(target: TargetKey, address: string, sessionTtlSeconds: number | null, challenge: ChallengeResponse): OtpRequiredData {
     const data = toOtpRequired(challenge)
-    round.challenge = { id: challenge.challengeId, data }
+    const targetPublicKey = bytesToHex(target.publicKey)
+    this.deps.challenges.remember({ v: 1, challengeId: challenge.challengeId, address, targetPublicKey, sessionTtlSeconds, data })
+    return data
+  }
+
+  /** Puts a (new or reused) challenge into the round and arms its expiry timer. */
+  private setChallenge(round: Round, id: string, data: OtpRequiredData): OtpRequiredData {
+    round.challenge = { id, data }
     round.expired = false
     this.disarm(round)
     round.expiryTimer = this.deps.clock.setTimeout(
@@ -231,6 +273,7 @@ export class OtpFlow {
   private expire(round: Round): void {
     if (round.expired) return
     round.expired = true
+    if (round.challenge !== null) this.deps.challenges.forget(round.challenge.id)
     this.disarm(round)
     round.ui.expired()
   }
@@ -258,6 +301,16 @@ export class OtpFlow {
     const waiters = this.waiters.splice(0)
     this.endRound()?.ui.close()
     for (const waiter of waiters) waiter.resolve(lease)
+  }
+
+  /** Keeps the open challenge in step with what the backend said about it. */
+  private noteVerifyFailure(challengeId: string, error: unknown): void {
+    if (!(error instanceof OtpWalletError)) return
+    const left = error.details?.attemptsLeft
+    if (error.code === 'OTP_INVALID' && typeof left === 'number') this.deps.challenges.updateAttempts(challengeId, left)
+    // OTP_EXPIRED: used, superseded (another tab's resend), expired (410) or unknown (404).
+    const dead = error.code === 'OTP_EXPIRED' || error.code === 'OTP_ATTEMPTS_EXCEEDED' || error.details?.status === 404
+    if (dead) this.deps.challenges.forget(challengeId)
   }
 
   private afterVerifyError(round: Round, error: unknown, spent: boolean): void {

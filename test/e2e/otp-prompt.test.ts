@@ -72,13 +72,19 @@ test.each([
   expect(result.ok && verifyMessage('pasted', result.value)).toBe(address)
 })
 
-test('the user cancelling the prompt rejects with USER_CANCELLED', async () => {
+test('cancelling the prompt rejects with USER_CANCELLED; signing again takes the code already emailed', async () => {
   const { page, email } = await openHostPage(context, demo)
-  await createWalletInPage(page, demo)
+  const address = await createWalletInPage(page, demo)
   const pending = startInPage(page, "wallet.signMessage('cancelled')")
-  await waitForCode(demo, email, 1)
+  const code = await waitForCode(demo, email, 1)
   await page.frameLocator('iframe[data-otp-wallet-vault]').locator('#otp-cancel').click()
   expect(await pending).toMatchObject({ ok: false, code: 'USER_CANCELLED' })
+
+  const again = startInPage<string>(page, "wallet.signMessage('after cancel')")
+  await enterCodeInVault(page, code)
+  const result = await again
+  expect(result.ok && verifyMessage('after cancel', result.value)).toBe(address)
+  expect(mailCount(demo, email)).toBe(1)
 })
 
 test('headless mode: otp_required.submit(code), with a wrong code first', async () => {

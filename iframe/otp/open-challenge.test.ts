@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import { createMemoryStorage, type VaultStorage } from '../storage/vault-storage.js'
+import { FakeClock, flush, TEST_ADDRESS } from '../testing/fakes.js'
+import { OPEN_CHALLENGE_STORAGE_KEY, OpenChallenges, type OpenChallenge } from './open-challenge.js'
+
+const KEY = '0x04' + 'ab'.repeat(64)
+
+function challenge(clock: FakeClock, overrides: Partial<OpenChallenge> = {}): OpenChallenge {
+  return {
+    v: 1,
+    challengeId: 'ch-1',
+    address: TEST_ADDRESS,
+    targetPublicKey: KEY,
+    sessionTtlSeconds: null,
+    data: {
+      emailHint: 'j***@example.com',
+      codeFormat: 'digits',
+      codeLength: 6,
+      attemptsLeft: 3,
+      expiresAt: clock.now() + 600_000,
+      resendAfter: clock.now() + 30_000,
+    },
+    ...overrides,
+  }
+}
+
+const match = { address: TEST_ADDRESS, targetPublicKey: KEY, sessionTtlSeconds: null }
+const sharedStorage = (): VaultStorage => ({ ...createMemoryStorage(), kind: 'indexeddb' })
+
+describe('OpenChallenges', () => {
+  it('forgetting by id leaves a newer challenge another tab stored', async () => {
+    const clock = new FakeClock()
+    const storage = sharedStorage()
+    const tabA = new OpenChallenges(storage, clock)
+    const tabB = new OpenChallenges(storage, clock)
+    tabA.remember(challenge(clock))
+    await flush()
+    tabB.remember(challenge(clock, { challengeId: 'ch-2' })) // b resent
+    await flush()
+    tabA.forget('ch-1')
+    expect(await tabA.find(match)).toMatchObject({ challengeId: 'ch-2' })
+  })
+
+  it('in IndexedDB mode storage is the truth: a challenge another tab forgot is not reused from memory', async () => {
+    const clock = new FakeClock()
+    const storage = sharedStorage()
+    const tabA = new OpenChallenges(storage, clock)
+    const tabB = new OpenChallenges(storage, clock)
+    tabA.remember(challenge(clock))
+    await flush()
+    tabB.forget('ch-1') // b saw it die (attempts exceeded)
+    await flush()
+    expect(await tabA.find(match)).toBeNull()
+  })
+
+  it('ignores a stored record it did not write', async () => {
+    const clock = new FakeClock()
+    const storage = sharedStorage()
+    await storage.set(OPEN_CHALLENGE_STORAGE_KEY, { ...challenge(clock), data: { expiresAt: 'later' } })
+    expect(await new OpenChallenges(storage, clock).find(match)).toBeNull()
+  })
+
+  it('drops one with no attempts left, or expired, from storage too', async () => {
+    const clock = new FakeClock()
+    const storage = sharedStorage()
+    const challenges = new OpenChallenges(storage, clock)
+    challenges.remember(challenge(clock))
+    challenges.updateAttempts('ch-1', 0)
+    expect(await challenges.find(match)).toBeNull()
+    expect(await storage.get(OPEN_CHALLENGE_STORAGE_KEY)).toBeUndefined()
+
+    challenges.remember(challenge(clock, { challengeId: 'ch-2' }))
+    clock.jump(600_000)
+    expect(await challenges.find(match)).toBeNull()
+    await flush()
+    expect(await storage.get(OPEN_CHALLENGE_STORAGE_KEY)).toBeUndefined()
+  })
+})
