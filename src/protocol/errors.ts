@@ -60,6 +60,8 @@ export interface ErrorDetails {
   attemptsLeft?: number
   retryAfterSeconds?: number
   status?: number
+  /** OTP_EXPIRED: why the code stopped working — 'expired', 'used', 'superseded' (a newer code was requested) or 'not_found'. */
+  reason?: string
   [key: string]: string | number | boolean | undefined
 }
 

@@ -3,10 +3,13 @@
  *
  * 1. Validate the target key (65-byte uncompressed P-256 point, on the curve) and ttlSeconds.
  * 2. Generate the code; keep only its MAC (bound to challenge, user, target key, expiry, ttl).
- * 3. Atomically: enforce maxChallengesPerDay (sliding 24 h) and resendSeconds (only while the
- *    user's latest code is still outstanding: after it was used, or died of wrong attempts or
- *    expiry, a new code may be sent at once), retire the user's open challenges, insert the new one.
- * 4. Email the code. If that fails, delete the challenge and answer 502 MAIL_FAILED.
+ * 3. Atomically: enforce maxChallengesPerDay (sliding 24 h, all target keys) and resendSeconds
+ *    (only while the user's latest code for THIS target key is still outstanding: after it was
+ *    used, or died of wrong attempts or expiry, a new code may be sent at once), insert the new one.
+ * 4. Email the code. If that fails, delete the challenge and answer 502 MAIL_FAILED: the code
+ *    already in the inbox keeps working.
+ * 5. Once sent, retire the user's other open challenges for this target key (a resend). Codes for
+ *    other target keys (another browser or device) are left alone.
  */
 import type { ChallengeResponse } from '../../protocol/backend.js'
 import { OtpWalletError } from '../../protocol/errors.js'
@@ -102,6 +105,8 @@ export async function postChallenge({ ctx, request, user }: RouteInput): Promise
     ctx.report(error, { method: request.method, path: new URL(request.url).pathname })
     throw httpError(502, 'MAIL_FAILED', 'The code email could not be sent; try again later')
   }
+  // Only now that the new code is in the inbox does the one it replaces stop working.
+  await config.store.supersedeOtherChallenges(challengeId)
 
   const response: ChallengeResponse = {
     challengeId,

@@ -4,7 +4,8 @@
  * 1. Normalize the code; a code that cannot be right (length, alphabet) is 400 and costs nothing.
  * 2. Atomically spend one attempt BEFORE comparing, so concurrent guesses never exceed
  *    maxAttempts. Refused: another user's or unknown challenge 404 OTP_EXPIRED; used,
- *    superseded or expired 410 OTP_EXPIRED; no attempts left 429 OTP_ATTEMPTS_EXCEEDED.
+ *    superseded or expired 410 OTP_EXPIRED (`details.reason` says which); no attempts left
+ *    429 OTP_ATTEMPTS_EXCEEDED.
  * 3. Compare MACs in constant time. Wrong: 400 OTP_INVALID { attemptsLeft }, or 429 when that
  *    was the last attempt.
  * 4. Right: atomically mark the challenge used (a racing twin gets 410), unwrap the wallet key,
@@ -26,7 +27,8 @@ function badField(field: string, message: string): OtpWalletError {
   return new OtpWalletError('INVALID_REQUEST', `${field}: ${message}`, { details: { field } })
 }
 
-const expired = (message: string) => httpError(410, 'OTP_EXPIRED', message)
+/** `details.reason` lets the vault tell "a newer code was requested" from plain expiry. */
+const expired = (reason: 'used' | 'superseded' | 'expired', message: string) => httpError(410, 'OTP_EXPIRED', message, { reason })
 
 export async function postVerify({ ctx, request, user }: RouteInput): Promise<Response> {
   const { config } = ctx
@@ -45,15 +47,15 @@ export async function postVerify({ ctx, request, user }: RouteInput): Promise<Re
   if (!attempt.ok) {
     switch (attempt.reason) {
       case 'not_found':
-        throw httpError(404, 'OTP_EXPIRED', 'No such code request; request a new code')
+        throw httpError(404, 'OTP_EXPIRED', 'No such code request; request a new code', { reason: 'not_found' })
       case 'used':
-        throw expired('This code was already used; request a new code')
+        throw expired('used', 'This code was already used; request a new code')
       case 'superseded':
-        throw expired('A newer code was requested; use the latest code')
+        throw expired('superseded', 'A newer code was requested; use the latest code')
       case 'exhausted':
         throw httpError(429, 'OTP_ATTEMPTS_EXCEEDED', 'Too many wrong codes; request a new code', { attemptsLeft: 0 })
       case 'expired':
-        throw expired('The code has expired; request a new code')
+        throw expired('expired', 'The code has expired; request a new code')
     }
   }
   const challenge = attempt.challenge
@@ -77,7 +79,7 @@ export async function postVerify({ ctx, request, user }: RouteInput): Promise<Re
   }
 
   const wallet = await ensureWallet(ctx, user.userId, user.email)
-  if (!(await config.store.markChallengeUsed(challengeId))) throw expired('This code was already used; request a new code')
+  if (!(await config.store.markChallengeUsed(challengeId))) throw expired('used', 'This code was already used; request a new code')
 
   const privateKey = await unwrapWalletKey(wrapKey, wallet.id, wallet.wrappedKey)
   try {

@@ -5,6 +5,7 @@
  * Atomicity: each method does its whole read-decide-write without an `await` in between, so
  * on the single JavaScript thread no other call can interleave.
  */
+import { equalBytes } from '../../crypto/bytes.js'
 import { retryAfterMs } from './challenge-limits.js'
 import type { AttemptResult, ChallengeLimits, InsertChallengeResult, OtpWalletStore, StoredChallenge, StoredWallet } from './store.js'
 
@@ -69,12 +70,21 @@ export function createMemoryStore(): OtpWalletStore {
       const mine = [...challenges.values()].filter((c) => c.userId === challenge.userId)
       // Array#sort is stable: ties stay in insertion order.
       const recent = mine.filter((c) => c.createdAt > limits.now - limits.windowMs).sort((a, b) => a.createdAt - b.createdAt)
-      const wait = retryAfterMs(recent, limits)
+      const wait = retryAfterMs(recent, challenge.targetPublicKey, limits)
       if (wait > 0) return { ok: false, retryAfterMs: wait }
-      for (const c of mine) if (c.status === 'open') c.status = 'superseded'
       if (challenges.has(challenge.id)) throw new Error('challenge id collision')
       challenges.set(challenge.id, copyChallenge(challenge))
       return { ok: true }
+    },
+
+    async supersedeOtherChallenges(id) {
+      const kept = challenges.get(id)
+      if (kept === undefined) return
+      for (const c of challenges.values()) {
+        if (c.id !== id && c.status === 'open' && c.userId === kept.userId && equalBytes(c.targetPublicKey, kept.targetPublicKey)) {
+          c.status = 'superseded'
+        }
+      }
     },
 
     async deleteChallenge(id) {

@@ -119,10 +119,17 @@ export function createSqliteStore(path: string): OtpWalletStore {
       'INSERT INTO wallets (id, user_id, email, address, wrapped_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     purge: db.prepare<[number, number]>('DELETE FROM challenges WHERE created_at <= ? AND expires_at <= ?'),
-    recent: db.prepare<[string, number], Pick<ChallengeRow, 'created_at' | 'expires_at' | 'attempts' | 'max_attempts' | 'status'>>(
-      'SELECT created_at, expires_at, attempts, max_attempts, status FROM challenges WHERE user_id = ? AND created_at > ? ORDER BY created_at, rowid',
+    recent: db.prepare<
+      [string, number],
+      Pick<ChallengeRow, 'target_public_key' | 'created_at' | 'expires_at' | 'attempts' | 'max_attempts' | 'status'>
+    >(
+      'SELECT target_public_key, created_at, expires_at, attempts, max_attempts, status FROM challenges WHERE user_id = ? AND created_at > ? ORDER BY created_at, rowid',
     ),
-    supersede: db.prepare<[string]>("UPDATE challenges SET status = 'superseded' WHERE user_id = ? AND status = 'open'"),
+    supersedeOthers: db.prepare<{ id: string }>(
+      `UPDATE challenges SET status = 'superseded'
+       WHERE status = 'open' AND id != :id
+         AND (user_id, target_public_key) = (SELECT user_id, target_public_key FROM challenges WHERE id = :id)`,
+    ),
     insertChallenge: db.prepare<[string, string, Buffer, Buffer, number, number, number, number, number, ChallengeStatus]>(
       `INSERT INTO challenges (id, user_id, target_public_key, code_mac, session_ttl_seconds, created_at, expires_at, attempts, max_attempts, status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -160,10 +167,16 @@ export function createSqliteStore(path: string): OtpWalletStore {
     q.purge.run(now - windowMs, now)
     const recent = q.recent
       .all(c.userId, now - windowMs)
-      .map((r) => ({ createdAt: r.created_at, expiresAt: r.expires_at, attempts: r.attempts, maxAttempts: r.max_attempts, status: r.status }))
-    const wait = retryAfterMs(recent, { now, windowMs, maxPerWindow, resendMs })
+      .map((r) => ({
+        targetPublicKey: r.target_public_key,
+        createdAt: r.created_at,
+        expiresAt: r.expires_at,
+        attempts: r.attempts,
+        maxAttempts: r.max_attempts,
+        status: r.status,
+      }))
+    const wait = retryAfterMs(recent, c.targetPublicKey, { now, windowMs, maxPerWindow, resendMs })
     if (wait > 0) return { ok: false as const, retryAfterMs: wait }
-    q.supersede.run(c.userId)
     q.insertChallenge.run(
       c.id,
       c.userId,
@@ -204,6 +217,9 @@ export function createSqliteStore(path: string): OtpWalletStore {
     },
     async insertChallenge(challenge, limits) {
       return insertChallenge.immediate(challenge, limits.now, limits.windowMs, limits.maxPerWindow, limits.resendMs)
+    },
+    async supersedeOtherChallenges(id) {
+      q.supersedeOthers.run({ id })
     },
     async deleteChallenge(id) {
       q.deleteChallenge.run(id)

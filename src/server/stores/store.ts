@@ -46,7 +46,7 @@ export interface ChallengeLimits {
   /** Sliding window of the per-user challenge limit (24 h). */
   windowMs: number
   maxPerWindow: number
-  /** Minimum gap after a user's latest challenge while it is still outstanding (open, attempts left, unexpired). */
+  /** Minimum gap after a user's latest challenge for a target key while it is still outstanding (open, attempts left, unexpired). */
   resendMs: number
 }
 
@@ -74,13 +74,21 @@ export interface OtpWalletStore {
 
   /**
    * Atomically: refuses with the time until a new challenge is allowed when the user already has
-   * `maxPerWindow` challenges created within `windowMs`, or when their latest challenge was
-   * created within `resendMs` AND is still outstanding — status 'open', attempts < maxAttempts,
-   * expiresAt > now (the larger wait wins; see challenge-limits.ts `retryAfterMs`); otherwise
-   * marks the user's open challenges 'superseded' and inserts `challenge`. May purge challenges
-   * that are both expired and older than the window.
+   * `maxPerWindow` challenges created within `windowMs` (any target key), or when their latest
+   * challenge for the same target key was created within `resendMs` AND is still outstanding —
+   * status 'open', attempts < maxAttempts, expiresAt > now (the larger wait wins; see
+   * challenge-limits.ts `retryAfterMs`); otherwise inserts `challenge`. It retires nothing: the
+   * older code stays valid until the new one's email is out (`supersedeOtherChallenges`). May
+   * purge challenges that are both expired and older than the window.
    */
   insertChallenge(challenge: StoredChallenge, limits: ChallengeLimits): Promise<InsertChallengeResult>
+
+  /**
+   * Atomically marks 'superseded' every 'open' challenge of the same user AND the same target key
+   * as challenge `id`, other than `id` itself: a resend kills the code it replaces, but never the
+   * code another browser or device (another target key) is waiting for.
+   */
+  supersedeOtherChallenges(id: string): Promise<void>
 
   /** Removes a challenge (its email could not be sent): it does not count towards limits. */
   deleteChallenge(id: string): Promise<void>

@@ -231,7 +231,7 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
       h.clock.advance(600)
       const res = await verify(h, body.challengeId, code)
       expect(res.status).toBe(410)
-      expect((await json(res)).error.code).toBe('OTP_EXPIRED')
+      expect((await json(res)).error).toMatchObject({ code: 'OTP_EXPIRED', details: { reason: 'expired' } })
     })
 
     it('a code works once: reuse is 410 OTP_EXPIRED', async () => {
@@ -240,7 +240,7 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
       expect((await verify(h, body.challengeId, code)).status).toBe(200)
       const again = await verify(h, body.challengeId, code)
       expect(again.status).toBe(410)
-      expect((await json(again)).error.code).toBe('OTP_EXPIRED')
+      expect((await json(again)).error).toMatchObject({ code: 'OTP_EXPIRED', details: { reason: 'used' } })
     })
 
     it('racing verifies with the right code: exactly one grant', async () => {
@@ -302,7 +302,7 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
       const { body, code } = await challenge(h, target)
       const res = await verify(h, body.challengeId, code, token('mallory'))
       expect(res.status).toBe(404)
-      expect((await json(res)).error.code).toBe('OTP_EXPIRED')
+      expect((await json(res)).error).toMatchObject({ code: 'OTP_EXPIRED', details: { reason: 'not_found' } })
       const unknown = await verify(h, 'f'.repeat(32), code)
       expect(unknown.status).toBe(404)
       expect((await verify(h, body.challengeId, wrongCode(code))).status).toBe(400)
@@ -329,8 +329,31 @@ describe.each(STORE_FACTORIES)('backend routes ($name)', (factory) => {
       expect(second.res.status).toBe(200)
       const old = await verify(h, first.body.challengeId, first.code)
       expect(old.status).toBe(410)
-      expect((await json(old)).error.code).toBe('OTP_EXPIRED')
+      expect((await json(old)).error).toMatchObject({ code: 'OTP_EXPIRED', details: { reason: 'superseded' } })
       expect((await verify(h, second.body.challengeId, second.code)).status).toBe(200)
+    })
+
+    it('another target key (another browser or device) neither waits for nor kills the first code', async () => {
+      const desktop = await targetKey()
+      const phone = await targetKey()
+      const first = await challenge(h, desktop)
+      const second = await challenge(h, phone)
+      expect(second.res.status).toBe(200)
+      expect((await h.post('/otp/challenge', { targetPublicKey: phone.hex })).status).toBe(429) // its own cooldown
+      expect((await verify(h, first.body.challengeId, first.code)).status).toBe(200)
+      expect((await verify(h, second.body.challengeId, second.code)).status).toBe(200)
+    })
+
+    it('a resend whose email fails leaves the code already in the inbox working', async () => {
+      const target = await targetKey()
+      const first = await challenge(h, target)
+      h.clock.advance(30)
+      h.mailer.fail = true
+      const failed = await h.post('/otp/challenge', { targetPublicKey: target.hex })
+      expect(failed.status).toBe(502)
+      expect((await json(failed)).error.code).toBe('MAIL_FAILED')
+      h.mailer.fail = false
+      expect((await verify(h, first.body.challengeId, first.code)).status).toBe(200)
     })
 
     it('after a verified code, a new code may be sent at once (no resend cooldown); the daily cap still applies', async () => {

@@ -11,6 +11,8 @@ import { json, makeHarness, STORE_FACTORIES, targetKey } from './helpers.js'
 
 const DAY = 86_400_000
 const T0 = 1_736_942_400_000
+const KEY_A = new Uint8Array(65).fill(4)
+const KEY_B = new Uint8Array(65).fill(5)
 
 function wallet(id: string, email: string, userId: string | null = null, createdAt = T0): StoredWallet {
   return { id, userId, email, address: `0x${id.padStart(40, '0')}`, wrappedKey: new Uint8Array(61).fill(id.length), createdAt }
@@ -20,7 +22,7 @@ function challenge(id: string, userId: string, createdAt = T0, extra: Partial<St
   return {
     id,
     userId,
-    targetPublicKey: new Uint8Array(65).fill(4),
+    targetPublicKey: KEY_A,
     codeMac: new Uint8Array(32).fill(9),
     sessionTtlSeconds: 3600,
     createdAt,
@@ -39,35 +41,45 @@ const limits = (now: number, extra: Partial<{ maxPerWindow: number; resendMs: nu
   resendMs: extra.resendMs ?? 30_000,
 })
 
-/** Challenges created at `times`, still open (attempts left, unexpired at T0), unless `extra` says otherwise. */
+/** Challenges for KEY_A created at `times`, still open (attempts left, unexpired at T0), unless `extra` says otherwise. */
 const recent = (times: number[], extra: Partial<StoredChallenge> = {}) =>
-  times.map((t) => ({ createdAt: t, expiresAt: t + 600_000, attempts: 0, maxAttempts: 3, status: 'open' as const, ...extra }))
+  times.map((t) => ({ targetPublicKey: KEY_A, createdAt: t, expiresAt: t + 600_000, attempts: 0, maxAttempts: 3, status: 'open' as const, ...extra }))
 
 describe('retryAfterMs', () => {
   it('is 0 when under both limits', () => {
-    expect(retryAfterMs([], limits(T0))).toBe(0)
-    expect(retryAfterMs(recent([T0 - 31_000]), limits(T0))).toBe(0)
+    expect(retryAfterMs([], KEY_A, limits(T0))).toBe(0)
+    expect(retryAfterMs(recent([T0 - 31_000]), KEY_A, limits(T0))).toBe(0)
   })
   it('resend cooldown counts from the latest challenge while it is outstanding', () => {
-    expect(retryAfterMs(recent([T0 - 100_000, T0 - 10_000]), limits(T0))).toBe(20_000)
-    expect(retryAfterMs(recent([T0 - 10_000], { attempts: 2 }), limits(T0))).toBe(20_000) // attempts left
+    expect(retryAfterMs(recent([T0 - 100_000, T0 - 10_000]), KEY_A, limits(T0))).toBe(20_000)
+    expect(retryAfterMs(recent([T0 - 10_000], { attempts: 2 }), KEY_A, limits(T0))).toBe(20_000) // attempts left
   })
   it('no resend cooldown once the latest code was used, died of wrong attempts, or expired', () => {
-    expect(retryAfterMs(recent([T0 - 10_000], { status: 'used' }), limits(T0))).toBe(0)
-    expect(retryAfterMs(recent([T0 - 10_000], { attempts: 3 }), limits(T0))).toBe(0)
-    expect(retryAfterMs(recent([T0 - 10_000], { expiresAt: T0 }), limits(T0))).toBe(0)
-    // only the latest counts: an older open one cannot exist (a new challenge supersedes it)
+    expect(retryAfterMs(recent([T0 - 10_000], { status: 'used' }), KEY_A, limits(T0))).toBe(0)
+    expect(retryAfterMs(recent([T0 - 10_000], { attempts: 3 }), KEY_A, limits(T0))).toBe(0)
+    expect(retryAfterMs(recent([T0 - 10_000], { expiresAt: T0 }), KEY_A, limits(T0))).toBe(0)
+    // only the latest counts: an older open one for the same key is superseded once the new one is sent
     const [older, latest] = recent([T0 - 20_000, T0 - 10_000])
-    expect(retryAfterMs([older!, { ...latest!, status: 'used' }], limits(T0))).toBe(0)
+    expect(retryAfterMs([older!, { ...latest!, status: 'used' }], KEY_A, limits(T0))).toBe(0)
+  })
+  it('the cooldown is per target key: a code for another key neither waits nor makes others wait', () => {
+    const forB = recent([T0 - 10_000], { targetPublicKey: KEY_B })
+    expect(retryAfterMs(forB, KEY_A, limits(T0))).toBe(0)
+    expect(retryAfterMs([...recent([T0 - 20_000]), ...forB], KEY_A, limits(T0))).toBe(10_000)
+    expect(retryAfterMs([...recent([T0 - 20_000]), ...forB], KEY_B, limits(T0))).toBe(20_000)
+  })
+  it('the daily cap counts every target key', () => {
+    const mixed = [...recent([T0 - 5000], { status: 'used' }), ...recent([T0 - 4000], { targetPublicKey: KEY_B, status: 'used' })]
+    expect(retryAfterMs(mixed, KEY_A, limits(T0, { maxPerWindow: 2 }))).toBe(DAY - 5000)
   })
   it('window limit counts from the challenge whose exit frees a slot, whatever became of them', () => {
     const times = [T0 - 5000, T0 - 4000, T0 - 3000]
-    expect(retryAfterMs(recent(times), limits(T0, { maxPerWindow: 3, resendMs: 0 }))).toBe(DAY - 5000)
-    expect(retryAfterMs(recent(times), limits(T0, { maxPerWindow: 2, resendMs: 0 }))).toBe(DAY - 4000)
-    expect(retryAfterMs(recent(times, { status: 'used' }), limits(T0, { maxPerWindow: 3 }))).toBe(DAY - 5000)
+    expect(retryAfterMs(recent(times), KEY_A, limits(T0, { maxPerWindow: 3, resendMs: 0 }))).toBe(DAY - 5000)
+    expect(retryAfterMs(recent(times), KEY_A, limits(T0, { maxPerWindow: 2, resendMs: 0 }))).toBe(DAY - 4000)
+    expect(retryAfterMs(recent(times, { status: 'used' }), KEY_A, limits(T0, { maxPerWindow: 3 }))).toBe(DAY - 5000)
   })
   it('the larger wait wins', () => {
-    expect(retryAfterMs(recent([T0 - 1000]), limits(T0, { maxPerWindow: 1, resendMs: 30_000 }))).toBe(DAY - 1000)
+    expect(retryAfterMs(recent([T0 - 1000]), KEY_A, limits(T0, { maxPerWindow: 1, resendMs: 30_000 }))).toBe(DAY - 1000)
   })
 })
 
@@ -108,13 +120,30 @@ describe.each(STORE_FACTORIES)('OtpWalletStore contract ($name)', (factory) => {
     expect((await store.findWalletByUserId('u1'))!.wrappedKey[0]).toBe(2)
   })
 
-  it('insertChallenge supersedes the open challenges of the same user only', async () => {
+  it('insertChallenge retires nothing; supersedeOtherChallenges retires the same user and target key only', async () => {
+    const forB = { targetPublicKey: KEY_B }
     expect(await store.insertChallenge(challenge('c1', 'u1'), limits(T0))).toEqual({ ok: true })
+    expect(await store.insertChallenge(challenge('b1', 'u1', T0, forB), limits(T0))).toEqual({ ok: true }) // no cooldown across keys
     expect(await store.insertChallenge(challenge('d1', 'u2'), limits(T0))).toEqual({ ok: true })
-    expect(await store.insertChallenge(challenge('c2', 'u1', T0 + 60_000), limits(T0 + 60_000))).toEqual({ ok: true })
-    expect(await store.beginAttempt('c1', 'u1', T0 + 60_000)).toEqual({ ok: false, reason: 'superseded' })
-    expect((await store.beginAttempt('d1', 'u2', T0 + 60_000)).ok).toBe(true)
-    expect((await store.beginAttempt('c2', 'u1', T0 + 60_000)).ok).toBe(true)
+    const later = T0 + 60_000
+    expect(await store.insertChallenge(challenge('c2', 'u1', later), limits(later))).toEqual({ ok: true })
+    expect((await store.beginAttempt('c1', 'u1', later)).ok).toBe(true) // still open until the new code is sent
+
+    await store.supersedeOtherChallenges('c2')
+    expect(await store.beginAttempt('c1', 'u1', later)).toEqual({ ok: false, reason: 'superseded' })
+    expect((await store.beginAttempt('c2', 'u1', later)).ok).toBe(true)
+    expect((await store.beginAttempt('b1', 'u1', later)).ok).toBe(true) // another target key
+    expect((await store.beginAttempt('d1', 'u2', later)).ok).toBe(true) // another user
+    await store.supersedeOtherChallenges('missing')
+    expect((await store.beginAttempt('c2', 'u1', later)).ok).toBe(true)
+  })
+
+  it('supersedeOtherChallenges leaves used challenges used', async () => {
+    await store.insertChallenge(challenge('c1', 'u1'), limits(T0))
+    expect(await store.markChallengeUsed('c1')).toBe(true)
+    await store.insertChallenge(challenge('c2', 'u1', T0 + 1000), limits(T0 + 1000))
+    await store.supersedeOtherChallenges('c2')
+    expect(await store.beginAttempt('c1', 'u1', T0 + 1000)).toEqual({ ok: false, reason: 'used' })
   })
 
   it('insertChallenge refuses within the resend gap and past the daily limit', async () => {
