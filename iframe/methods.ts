@@ -94,8 +94,6 @@ export function createHandlers({ state, config, backend, session, otp, guard, st
       const address = wallet.address
       // Another user on this browser: their pending prompt and session are not this user's.
       if (state.address !== null && state.address !== address) otp.cancel()
-      // A code emailed to another account (in this tab or another) is not to be reused.
-      if (state.address !== address) otp.forgetOpenChallenge(address)
       const live = session.current()
       if (live !== null && live.address !== address) await session.end(true)
       state.options = options

@@ -67,7 +67,6 @@ export function createVault(deps: VaultDeps): Vault {
     getWallet: (auth) => backend.getWallet(auth),
     onAccountChanged: async () => {
       otp.cancel(accountChangedError())
-      otp.forgetOpenChallenge()
       await session.end(true)
     },
   })

@@ -1,6 +1,6 @@
 /**
- * The open challenge: the code this vault last had emailed and has not used yet, remembered so
- * that the next round reuses it instead of asking the backend for another one.
+ * The open challenges: per wallet address, the code this vault last had emailed and has not
+ * used yet, remembered so that the next round reuses it instead of asking the backend again.
  *
  * Why: POST /otp/challenge for a target key that already has an open challenge is a RESEND
  * (src/protocol/backend.ts) — refused for `resendSeconds` (429 OTP_RATE_LIMITED), and once
@@ -8,6 +8,8 @@
  * tab, or a second tab of the same site signing while the first waits for its code, must show
  * the code that was already sent, not ask for a new one.
  *
+ * - One record per address, because the backend keeps one open code per app user and target
+ *   key: two tabs of this site logged in as different users each keep theirs.
  * - Kept in memory, and in IndexedDB mode also in the vault's storage, which every tab of this
  *   origin and storage partition shares (as it shares the target key): another tab sees it.
  *   In IndexedDB mode storage is the truth (another tab may have used, replaced or killed the
@@ -16,12 +18,14 @@
  *   bound to the user and the target key on the backend, so knowing the id is worth nothing.
  * - Reused only for the same address, the same target key and the same requested ttl, with
  *   attempts left, and while it lives at least REUSE_MARGIN_MS more on the vault's clock.
- * - Forgotten when it is used, dies (attempts exceeded, expired, unknown), is replaced by a
- *   resend (the new one is remembered instead) or the account changes. Forgetting by id never
- *   removes a newer challenge another tab stored meanwhile.
+ * - Forgotten when it is used, dies (attempts exceeded, expired, superseded, unknown) or is
+ *   replaced by a resend (the new one is remembered instead). Forgetting by id never removes
+ *   a newer challenge another tab stored meanwhile. Expired records are pruned on every write.
  * - attemptsLeft is updated after each OTP_INVALID in the tab that got it. Another tab's copy
  *   may show more attempts than are left until its own next answer: the backend's count is the
  *   one that holds, and that tab's next wrong code gets the true number.
+ * - Two tabs writing at the same moment can lose one record (read-modify-write across tabs):
+ *   that costs only a reuse, and the next round asks the backend instead.
  */
 import type { OtpRequiredData } from '../../src/protocol/messages.js'
 import type { Clock } from '../session/clock.js'
@@ -43,12 +47,18 @@ export interface OpenChallenge {
 /** What a new round would ask the backend for. */
 export type ChallengeMatch = Pick<OpenChallenge, 'address' | 'targetPublicKey' | 'sessionTtlSeconds'>
 
-export const OPEN_CHALLENGE_STORAGE_KEY = 'openChallenge'
-/** A code this close to its expiry is not offered again: the user could not type it in time. */
-export const REUSE_MARGIN_MS = 5_000
+export const OPEN_CHALLENGES_STORAGE_KEY = 'openChallenges'
+/**
+ * A code this close to its expiry is not offered again: the user still has to open the email
+ * and type it. Past it, the next round asks for a new code.
+ */
+export const REUSE_MARGIN_MS = 30_000
+
+/** Stored as a Map (IndexedDB keeps Maps): no prototype keys to trip over. */
+type ByAddress = Map<string, OpenChallenge>
 
 export class OpenChallenges {
-  private memory: OpenChallenge | null = null
+  private readonly memory = new Map<string, OpenChallenge>()
   /** Storage writes run in order, and find() waits for this tab's writes before reading. */
   private writes: Promise<void> = Promise.resolve()
 
@@ -66,75 +76,66 @@ export class OpenChallenges {
    */
   async find(match: ChallengeMatch): Promise<OpenChallenge | null> {
     await this.writes
-    let open = this.memory
+    let open = this.memory.get(match.address) ?? null
     if (this.storage.kind === 'indexeddb') {
-      const stored = await this.read()
+      const stored = await this.readShared()
       // A read that made storage fall back to memory found nothing: the memory copy still counts.
-      if (this.storage.kind === 'indexeddb') open = isOpenChallenge(stored) ? stored : null
+      if (this.storage.kind === 'indexeddb') open = stored.get(match.address) ?? null
     }
     if (open === null) return null
     if (this.clock.now() >= open.data.expiresAt - REUSE_MARGIN_MS || open.data.attemptsLeft <= 0) {
       this.forget(open.challengeId)
       return null
     }
-    const same =
-      open.address === match.address && open.targetPublicKey === match.targetPublicKey && open.sessionTtlSeconds === match.sessionTtlSeconds
+    const same = open.targetPublicKey === match.targetPublicKey && open.sessionTtlSeconds === match.sessionTtlSeconds
     return same ? open : null
   }
 
-  /** A new challenge was emailed: it replaces whatever was remembered (the backend retired that one). */
+  /** A new challenge was emailed for `open.address`: it replaces that address's record (the backend retires the old one). */
   remember(open: OpenChallenge): void {
-    this.memory = open
-    this.write(async () => {
-      if (this.storage.kind === 'indexeddb') await this.storage.set(OPEN_CHALLENGE_STORAGE_KEY, open)
-    })
+    this.memory.set(open.address, open)
+    this.writeShared((stored) => stored.set(open.address, open))
   }
 
   /** The backend's answer to a wrong code. */
   updateAttempts(challengeId: string, attemptsLeft: number): void {
     if (attemptsLeft <= 0) return this.forget(challengeId)
-    const update = (open: OpenChallenge): OpenChallenge => ({ ...open, data: { ...open.data, attemptsLeft } })
-    if (this.memory?.challengeId === challengeId) this.memory = update(this.memory)
-    this.write(async () => {
-      const stored = await this.storedIfShared()
-      if (stored?.challengeId === challengeId) await this.storage.set(OPEN_CHALLENGE_STORAGE_KEY, update(stored))
-    })
+    const update = (open: OpenChallenge): OpenChallenge =>
+      open.challengeId === challengeId ? { ...open, data: { ...open.data, attemptsLeft } } : open
+    for (const [address, open] of this.memory) this.memory.set(address, update(open))
+    this.writeShared((stored) => new Map([...stored].map(([address, open]) => [address, update(open)])))
   }
 
   /** The challenge was used or died. A different (newer) remembered challenge stays. */
   forget(challengeId: string): void {
-    if (this.memory?.challengeId === challengeId) this.memory = null
-    this.write(async () => {
-      const stored = await this.storedIfShared()
-      if (stored?.challengeId === challengeId) await this.storage.del(OPEN_CHALLENGE_STORAGE_KEY)
-    })
+    for (const [address, open] of this.memory) if (open.challengeId === challengeId) this.memory.delete(address)
+    this.writeShared((stored) => new Map([...stored].filter(([, open]) => open.challengeId !== challengeId)))
   }
 
-  /** The account changed: forget any challenge that is not `address`'s (every one when null). */
-  forgetUnlessFor(address: string | null): void {
-    if (this.memory !== null && this.memory.address !== address) this.memory = null
-    this.write(async () => {
-      const stored = await this.storedIfShared()
-      if (stored !== null && stored.address !== address) await this.storage.del(OPEN_CHALLENGE_STORAGE_KEY)
-    })
-  }
-
-  private async storedIfShared(): Promise<OpenChallenge | null> {
-    if (this.storage.kind !== 'indexeddb') return null
-    const stored = await this.storage.get(OPEN_CHALLENGE_STORAGE_KEY)
-    return isOpenChallenge(stored) ? stored : null
-  }
-
-  private async read(): Promise<unknown> {
+  /** The shared records, each checked; empty when there are none, storage is not shared, or it cannot be read. */
+  private async readShared(): Promise<ByAddress> {
+    const records: ByAddress = new Map()
+    if (this.storage.kind !== 'indexeddb') return records
+    let value: unknown
     try {
-      return await this.storage.get(OPEN_CHALLENGE_STORAGE_KEY)
+      value = await this.storage.get(OPEN_CHALLENGES_STORAGE_KEY)
     } catch {
-      return undefined // unreadable: ask the backend, as if nothing was remembered
+      return records // unreadable: ask the backend, as if nothing was remembered
     }
+    if (!(value instanceof Map)) return records
+    for (const [address, open] of value) if (isOpenChallenge(open) && open.address === address) records.set(address, open)
+    return records
   }
 
-  /** A failed write loses only a reuse: the next round asks the backend (and may wait out its cooldown). */
-  private write(op: () => Promise<void>): void {
+  /** Read-modify-write of the shared records, pruning expired ones. A failed write loses only a reuse. */
+  private writeShared(change: (stored: ByAddress) => ByAddress): void {
+    const op = async (): Promise<void> => {
+      if (this.storage.kind !== 'indexeddb') return
+      const now = this.clock.now()
+      const next = new Map([...change(await this.readShared())].filter(([, open]) => open.data.expiresAt > now))
+      if (next.size === 0) await this.storage.del(OPEN_CHALLENGES_STORAGE_KEY)
+      else await this.storage.set(OPEN_CHALLENGES_STORAGE_KEY, next)
+    }
     this.writes = this.writes.then(op).catch(() => {})
   }
 }

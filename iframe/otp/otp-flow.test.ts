@@ -6,7 +6,7 @@ import { loadOrCreateTargetKey, type TargetKey } from '../keys/target-key.js'
 import { SessionManager } from '../session/session-manager.js'
 import { createMemoryStorage, type VaultStorage } from '../storage/vault-storage.js'
 import { FakeBackend, FakeClock, fakeOpenGrant, flush, TEST_ADDRESS, TEST_PRIVATE_KEY } from '../testing/fakes.js'
-import { OpenChallenges } from './open-challenge.js'
+import { OPEN_CHALLENGES_STORAGE_KEY, OpenChallenges, REUSE_MARGIN_MS } from './open-challenge.js'
 import { OtpFlow, type KeyLease, type OtpUi } from './otp-flow.js'
 
 // One target key for the file: generating it per test would make round starts slow and racy.
@@ -21,6 +21,7 @@ function recordingUi() {
     open: (d) => calls.push(['open', d]),
     openWaiting: (seconds) => calls.push(['openWaiting', seconds]),
     update: (d) => calls.push(['update', d]),
+    switched: (d) => calls.push(['switched', d]),
     expired: () => calls.push(['expired']),
     close: () => calls.push(['close']),
   }
@@ -64,6 +65,12 @@ function settle(p: Promise<KeyLease>) {
     (error: unknown) => Object.assign(state, { error, done: true }),
   )
   return state
+}
+
+/** The ids of the open challenges in shared storage. */
+async function storedIds(storage: VaultStorage): Promise<string[]> {
+  const stored = (await storage.get(OPEN_CHALLENGES_STORAGE_KEY)) as Map<string, { challengeId: string }> | undefined
+  return [...(stored?.values() ?? [])].map((c) => c.challengeId)
 }
 
 const keyHex = (lease: KeyLease) => lease.use((k) => '0x' + Buffer.from(k).toString('hex'))
@@ -461,16 +468,16 @@ describe('OtpFlow: the open challenge is reused, not re-requested', () => {
     expect(backend.challenges).toHaveLength(1)
   })
 
-  it('not within 5 s of its expiry: then a new challenge is asked for', async () => {
+  it('not within REUSE_MARGIN_MS of its expiry: then a new challenge is asked for', async () => {
     const { backend, clock, flow, request, calls } = setup()
     request()
     await flush()
     const { expiresAt } = calls[0]![1] as OtpRequiredData
     flow.cancel()
-    clock.advance(expiresAt - 5_001 - clock.now())
+    clock.advance(expiresAt - REUSE_MARGIN_MS - 1 - clock.now())
     request()
     await flush()
-    expect(backend.challenges).toHaveLength(1) // 5.001 s left: reused
+    expect(backend.challenges).toHaveLength(1) // 30.001 s left: reused
     flow.cancel()
     clock.advance(1)
     request()
@@ -533,7 +540,7 @@ describe('OtpFlow: the open challenge is reused, not re-requested', () => {
     request()
     await flush()
     expect(backend.challenges).toHaveLength(2)
-    expect((await storage.get('openChallenge')) as { challengeId: string }).toMatchObject({ challengeId: 'ch-2' })
+    expect(await storedIds(storage)).toEqual(['ch-2'])
   })
 
   it('is not reused for another requested ttl or another address', async () => {
@@ -552,20 +559,22 @@ describe('OtpFlow: the open challenge is reused, not re-requested', () => {
     expect(backend.challenges).toHaveLength(3)
   })
 
-  it('the account changing forgets it (unless it is the same account)', async () => {
-    const { backend, flow, request } = setup()
-    request()
+  it('keeps one per address: a code sent for another account does not displace this one', async () => {
+    const { storage, backend, clock } = shared()
+    const a = setup({ storage, backend, clock })
+    const b = setup({ storage, backend, clock })
+    b.options.address = '0x' + '11'.repeat(20)
+    a.request()
     await flush()
-    flow.cancel()
-    flow.forgetOpenChallenge(TEST_ADDRESS)
-    request()
-    await flush()
-    expect(backend.challenges).toHaveLength(1)
-    flow.cancel()
-    flow.forgetOpenChallenge()
-    request()
+    a.flow.cancel()
+    b.request() // another app user in another tab of the same site
     await flush()
     expect(backend.challenges).toHaveLength(2)
+    a.request()
+    await flush()
+    expect(backend.challenges).toHaveLength(2)
+    expect(a.calls.at(-1)).toEqual(['open', a.calls[0]![1]])
+    expect(await storedIds(storage)).toEqual(['ch-1', 'ch-2'])
   })
 
   it('memory mode: reused within the tab, never stored, so another tab asks for its own', async () => {
@@ -577,7 +586,7 @@ describe('OtpFlow: the open challenge is reused, not re-requested', () => {
     a.request()
     await flush()
     expect(backend.challenges).toHaveLength(1)
-    expect(await a.storage.get('openChallenge')).toBeUndefined()
+    expect(await a.storage.get(OPEN_CHALLENGES_STORAGE_KEY)).toBeUndefined()
     const b = setup({ backend, clock })
     b.request()
     await flush()
@@ -598,7 +607,7 @@ describe('OtpFlow: the open challenge is reused, not re-requested', () => {
     await a.flow.submit('012345', null, 'prompt')
     await flush()
     expect(inA.outcome.value).toBeDefined()
-    expect(await storage.get('openChallenge')).toBeUndefined()
+    expect(await storage.get(OPEN_CHALLENGES_STORAGE_KEY)).toBeUndefined()
     // The session_started broadcast makes tab b adopt the session (vault.ts: onAdopted → offerSession).
     b.flow.offerSession((await b.session.reload())!)
     await flush()
@@ -607,7 +616,7 @@ describe('OtpFlow: the open challenge is reused, not re-requested', () => {
     expect(backend.verifies).toHaveLength(1)
   })
 
-  it('another tab that resent meanwhile: the reused code fails OTP_EXPIRED and Resend is offered', async () => {
+  it('another tab that resent meanwhile: the superseded code fails OTP_EXPIRED and the round switches to the newer code', async () => {
     const { storage, backend, clock } = shared()
     const a = setup({ storage, backend, clock })
     const b = setup({ storage, backend, clock })
@@ -617,13 +626,29 @@ describe('OtpFlow: the open challenge is reused, not re-requested', () => {
     await flush()
     await a.flow.resend(null, 'host') // kills ch-1, which b shows
     await flush()
-    await expect(b.flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED' })
-    expect(kinds(b.calls)).toEqual(['open', 'expired'])
-    expect(await storage.get('openChallenge')).toMatchObject({ challengeId: 'ch-2' }) // b forgot ch-1 only
-    await b.flow.resend(null, 'host')
-    await b.flow.submit('012345', null, 'host')
+    await expect(b.flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED', details: { reason: 'superseded' } })
+    expect(kinds(b.calls)).toEqual(['open', 'switched'])
+    expect(b.calls[1]![1]).toEqual(a.calls.at(-1)![1]) // the data of a's resend
+    expect(await storedIds(storage)).toEqual(['ch-2']) // b forgot ch-1 only
+    await b.flow.submit('012345', null, 'host') // the code from the latest email
     await flush()
     expect(inB.outcome.value).toBeDefined()
+    expect(backend.challenges).toHaveLength(2)
+  })
+
+  it('a superseded code with no newer one to switch to (another ttl) expires the round and offers Resend', async () => {
+    const { storage, backend, clock } = shared()
+    const a = setup({ storage, backend, clock, ttl: 600 })
+    const b = setup({ storage, backend, clock, ttl: 900 })
+    a.request()
+    await flush()
+    clock.jump(30_000)
+    const inB = b.request() // another ttl: its own code, which supersedes a's
+    await flush()
+    expect(backend.challenges).toHaveLength(2)
+    await expect(a.flow.submit('012345', null, 'host')).rejects.toMatchObject({ code: 'OTP_EXPIRED', details: { reason: 'superseded' } })
+    expect(kinds(a.calls)).toEqual(['open', 'expired'])
+    expect(inB.outcome.done).toBe(false)
   })
 
   it('another tab sees the attempts left after a wrong code', async () => {

@@ -9,7 +9,7 @@
  *
  * - Requests that arrive while a round is starting or running JOIN it: one challenge, never two.
  * - A code already emailed and still open (same address, target key and requested ttl, more than
- *   a few seconds left) is reused by the next round — after a Cancel, or in another tab of the
+ *   REUSE_MARGIN_MS left) is reused by the next round — after a Cancel, or in another tab of the
  *   same storage partition — without a backend call: asking again would be a resend (refused
  *   during the cooldown, and killing the code in the inbox once allowed). The prompt shows its
  *   remembered attempts and resend time. Used, dead, expired, replaced → forgotten.
@@ -21,7 +21,8 @@
  *   and reject every waiting request with that error.
  * - An EXPIRED code keeps the round too, so the user can ask for a new one: a timer at the
  *   challenge's expiresAt (local clock) tells the UI, a submit after it fails OTP_EXPIRED without
- *   calling the backend, and a backend OTP_EXPIRED from verify does the same.
+ *   calling the backend, and a backend OTP_EXPIRED from verify does the same — except a code
+ *   SUPERSEDED by another tab's newer one, which the round switches to when that tab stored it.
  * - Rate limited at the start (429 OTP_RATE_LIMITED, e.g. the cooldown of an earlier challenge):
  *   the vault prompt opens anyway, with no code yet and Resend counting down; in headless mode the
  *   waiting requests reject OTP_RATE_LIMITED and the host decides.
@@ -53,6 +54,8 @@ export interface OtpUi {
   openWaiting(retryAfterSeconds: number): void
   /** After a resend: new expiry, attempts, resend time. */
   update(data: OtpRequiredData): void
+  /** Another tab asked for a new code, and this round now waits for that one. */
+  switched(data: OtpRequiredData): void
   /** The code stopped working (its expiry passed, or the backend said so): say so and offer Resend. */
   expired(): void
   close(): void
@@ -143,7 +146,7 @@ export class OtpFlow {
     } catch (error) {
       // Also after a cancel: what the backend said about the challenge holds for the next round.
       if (!spent) this.noteVerifyFailure(challenge.id, error)
-      if (round === this.round) this.afterVerifyError(round, error, spent)
+      if (round === this.round) await this.afterVerifyError(round, error, spent)
       throw error
     } finally {
       round.busy = false
@@ -187,11 +190,6 @@ export class OtpFlow {
     const challenge = this.round?.challenge
     if (challenge) this.deps.challenges.forget(challenge.id)
     this.finish(sessionLease(record))
-  }
-
-  /** The account changed (ACCOUNT_CHANGED, or `init` for another address): its open challenge is not to be reused. */
-  forgetOpenChallenge(unlessFor: string | null = null): void {
-    this.deps.challenges.forgetUnlessFor(unlessFor)
   }
 
   private async startRound(): Promise<void> {
@@ -313,7 +311,7 @@ export class OtpFlow {
     if (dead) this.deps.challenges.forget(challengeId)
   }
 
-  private afterVerifyError(round: Round, error: unknown, spent: boolean): void {
+  private async afterVerifyError(round: Round, error: unknown, spent: boolean): Promise<void> {
     const code = error instanceof OtpWalletError ? error.code : null
     // After a successful verify the challenge is spent: whatever failed, this round is over.
     if (spent) return this.abort(error)
@@ -323,8 +321,24 @@ export class OtpFlow {
       if (left === 0) this.abort(new OtpWalletError('OTP_ATTEMPTS_EXCEEDED', 'Too many wrong codes; ask for a new code'))
       return
     }
-    if (code === 'OTP_EXPIRED') return this.expire(round)
+    if (code === 'OTP_EXPIRED') return isSuperseded(error) ? this.switchToNewer(round) : this.expire(round)
     if (code === 'OTP_ATTEMPTS_EXCEEDED') this.abort(error)
+  }
+
+  /**
+   * The round's code was superseded: another tab sharing this storage asked for a new one (for
+   * the same target key). If that tab remembered it, the round waits for it — the user types the
+   * code from the latest email — instead of sending yet another code that would kill that one.
+   */
+  private async switchToNewer(round: Round): Promise<void> {
+    const newer = await this.deps.challenges.find({
+      address: round.address,
+      targetPublicKey: bytesToHex(round.target.publicKey),
+      sessionTtlSeconds: round.ttlSeconds,
+    })
+    if (round !== this.round) return
+    if (newer === null || newer.challengeId === round.challenge?.id) return this.expire(round)
+    round.ui.switched(this.setChallenge(round, newer.challengeId, newer.data))
   }
 
   private abort(error: unknown): void {
@@ -361,4 +375,8 @@ export class OtpFlow {
   private assertCurrent(round: Round): void {
     if (round !== this.round) throw new OtpWalletError('USER_CANCELLED', 'The code prompt was cancelled')
   }
+}
+
+function isSuperseded(error: unknown): boolean {
+  return error instanceof OtpWalletError && error.details?.reason === 'superseded'
 }

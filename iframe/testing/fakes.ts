@@ -119,7 +119,9 @@ export class FakeBackend implements BackendClient {
     const failure = this.verifyError
     this.verifyError = null
     if (failure !== null) throw failure
-    if (body.challengeId !== `ch-${this.n}`) throw new OtpWalletError('OTP_EXPIRED', 'expired')
+    if (body.challengeId !== `ch-${this.n}`) {
+      throw new OtpWalletError('OTP_EXPIRED', 'A newer code was requested', { details: { status: 410, reason: 'superseded' } })
+    }
     if (body.code !== this.code) {
       this.attemptsLeft--
       if (this.attemptsLeft === 0) throw new OtpWalletError('OTP_ATTEMPTS_EXCEEDED', 'too many')

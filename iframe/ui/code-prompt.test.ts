@@ -269,6 +269,38 @@ describe('code prompt', () => {
       expect($<HTMLButtonElement>('otp-resend').disabled).toBe(false)
       expect($('otp-prompt').hidden).toBe(false)
     })
+
+    it('superseded by another tab, and the flow switched to the newer code: asks for the code from the latest email', async () => {
+      const { prompt, data, actions, clock } = setup()
+      const superseded = new OtpWalletError('OTP_EXPIRED', 'A newer code was requested', { details: { reason: 'superseded' } })
+      const newer = { ...data, expiresAt: clock.now() + 700_000, resendAfter: clock.now() + 40_000 }
+      actions.submit.mockImplementationOnce(async () => {
+        prompt.update(newer) // what the flow does before it rejects
+        throw superseded
+      })
+      prompt.show(data)
+      typeCode('012345')
+      await flush()
+      expect($('otp-error').textContent).toBe('Another tab asked for a new code. Enter the code from the latest email.')
+      expect($<HTMLInputElement>('otp-code').disabled).toBe(false)
+      expect($<HTMLButtonElement>('otp-resend').disabled).toBe(true) // the newer code's own cooldown
+      typeCode('654321')
+      await flush()
+      expect(actions.submit).toHaveBeenLastCalledWith('654321')
+    })
+
+    it('superseded with nothing to switch to: says another tab asked, and offers Resend', async () => {
+      const { prompt, data, actions } = setup()
+      actions.submit.mockImplementationOnce(async () => {
+        prompt.expired() // what the flow does before it rejects
+        throw new OtpWalletError('OTP_EXPIRED', 'A newer code was requested', { details: { reason: 'superseded' } })
+      })
+      prompt.show(data)
+      typeCode('012345')
+      await flush()
+      expect($('otp-error').textContent).toBe('Another tab asked for a new code. Use that tab, or ask for a new one here.')
+      expect($<HTMLButtonElement>('otp-resend').disabled).toBe(false)
+    })
   })
 
   describe('no code yet (rate limited at the start)', () => {

@@ -15,7 +15,9 @@
  *
  * Two more states:
  * - expired (expired(), or a submit refused OTP_EXPIRED): "This code has expired. Ask for a new
- *   one." and Resend enabled at once; a code typed after expiry is not sent anywhere.
+ *   one." (or that another tab asked for a new code) and Resend enabled at once; a code typed
+ *   after expiry is not sent anywhere. When the flow switched to another tab's newer code
+ *   instead (update() before the refusal), the prompt asks for the code from the latest email.
  * - waiting (showWaiting(s), when no code could be sent yet because of a rate limit): "You can
  *   request a new code in N s", the input disabled, Resend counting down. update() ends it.
  */
@@ -23,7 +25,7 @@ import { OtpWalletError } from '../../src/protocol/errors.js'
 import type { OtpRequiredData } from '../../src/protocol/messages.js'
 import { isWellFormedCode, normalizeCode } from '../otp/normalize-code.js'
 import { systemClock, type Clock } from '../session/clock.js'
-import { failureText } from './failure-text.js'
+import { expiredText, failureText } from './failure-text.js'
 import { trapFocus, type FocusTrap } from './focus-trap.js'
 import { buildPromptElements, type PromptElements } from './prompt-elements.js'
 
@@ -141,11 +143,11 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
 
   const isExpired = (): boolean => codeExpired || (data !== null && clock.now() >= data.expiresAt)
 
-  /** Expired code: say so and let the user ask for a new one now (the backend still enforces its own cooldown). */
-  const markExpired = (): void => {
+  /** Expired code: say so (why, when `error` tells) and let the user ask for a new one now (the backend still enforces its own cooldown). */
+  const markExpired = (error?: unknown): void => {
     codeExpired = true
     resendAt = Math.min(resendAt, clock.now())
-    say(failureText(new OtpWalletError('OTP_EXPIRED', 'expired')))
+    say(expiredText(error, false))
     renderResend()
   }
 
@@ -196,7 +198,14 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
       // A duration from the backend is immune to clock skew, unlike its timestamps.
       if (typeof seconds === 'number') resendAt = clock.now() + seconds * 1000
     }
-    if (error instanceof OtpWalletError && error.code === 'OTP_EXPIRED') return markExpired()
+    if (error instanceof OtpWalletError && error.code === 'OTP_EXPIRED') {
+      // Superseded, and the flow already switched the prompt to the newer code (update()): ask for that one.
+      if (error.details?.reason === 'superseded' && !isExpired()) {
+        say(expiredText(error, true))
+        return focusFirst()
+      }
+      return markExpired(error)
+    }
     say(failureText(error))
     focusFirst()
   }

@@ -10,7 +10,7 @@ export function failureText(error: unknown): string {
     case 'OTP_RATE_LIMITED':
       return 'Too many codes were requested. Wait a moment before asking for another.'
     case 'OTP_EXPIRED':
-      return 'This code has expired. Ask for a new one.'
+      return expiredText(error, false)
     case 'UNAUTHENTICATED':
       return 'Your login has expired. Sign in again, then retry.'
     case 'MAIL_FAILED':
@@ -20,4 +20,17 @@ export function failureText(error: unknown): string {
     default:
       return 'Something went wrong. Try again.'
   }
+}
+
+/**
+ * OTP_EXPIRED, worded by why the code stopped working: `details.reason` 'superseded' means a
+ * newer code was requested (by another tab); `newerShown` says whether the prompt now waits
+ * for that newer code or offers Resend.
+ */
+export function expiredText(error: unknown, newerShown: boolean): string {
+  const superseded = error instanceof OtpWalletError && error.details?.reason === 'superseded'
+  if (!superseded) return 'This code has expired. Ask for a new one.'
+  return newerShown
+    ? 'Another tab asked for a new code. Enter the code from the latest email.'
+    : 'Another tab asked for a new code. Use that tab, or ask for a new one here.'
 }

@@ -5,6 +5,7 @@
  * - headless: `otp_required` per challenge; the host answers with otp.submit/resend/cancel.
  *   A resend does not re-send `otp_required` (the otp.resend result carries the new times), and
  *   an expiry sends nothing (the host has `expiresAt`; otp.submit then rejects OTP_EXPIRED).
+ *   A switch to another tab's newer code does send `otp_required` again, with that code's data.
  *   The flow never opens a headless round without a code (a rate limit rejects instead).
  */
 import type { OtpUi } from '../otp/otp-flow.js'
@@ -27,6 +28,9 @@ export function createVaultUi(prompt: CodePrompt, events: EventSender): OtpUi {
     update(data) {
       prompt.update(data)
     },
+    switched(data) {
+      prompt.update(data)
+    },
     expired() {
       prompt.expired()
     },
@@ -43,6 +47,8 @@ export function createHeadlessUi(events: EventSender): OtpUi {
     open: (data) => events.emit('otp_required', data),
     openWaiting: () => {},
     update: () => {},
+    // The host still shows the superseded code's prompt: this is a new code to ask for.
+    switched: (data) => events.emit('otp_required', data),
     expired: () => {},
     close: () => {},
   }

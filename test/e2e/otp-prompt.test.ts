@@ -135,3 +135,58 @@ test('concurrent signature requests wait on one code', async () => {
   expect(result.value.map((sig, i) => verifyMessage(['a', 'b', 'c'][i]!, sig))).toEqual([address, address, address])
   expect(mailCount(demo, email)).toBe(1)
 })
+
+test('a second browser signing in does not kill the code the first one is waiting for', async () => {
+  const { page, email } = await openHostPage(context, demo)
+  const address = await createWalletInPage(page, demo)
+  const inFirst = startInPage<string>(page, "wallet.signMessage('first browser')")
+  const firstCode = await waitForCode(demo, email, 1)
+
+  // Another browser (its own storage, so its own target key) asks for its own code meanwhile.
+  const other = await openBrowser({ incognito: true })
+  try {
+    const { page: second } = await openHostPage(other, demo, { email })
+    expect(await createWalletInPage(second, demo)).toBe(address)
+    const inSecond = startInPage<string>(second, "wallet.signMessage('second browser')")
+    const secondCode = await waitForCode(demo, email, 2)
+
+    await enterCodeInVault(page, firstCode)
+    const first = await inFirst
+    expect(first.ok && verifyMessage('first browser', first.value)).toBe(address)
+    await enterCodeInVault(second, secondCode)
+    const result = await inSecond
+    expect(result.ok && verifyMessage('second browser', result.value)).toBe(address)
+  } finally {
+    await other.dispose()
+  }
+})
+
+test("another tab's Resend: the first tab's prompt moves to the newer code", async () => {
+  const { page: first, email, token } = await openHostPage(context, demo)
+  const address = await createWalletInPage(first, demo)
+  const second = await context.newPage()
+  await second.goto(first.url())
+  await second.evaluate((t) => sessionStorage.setItem('token', t), token)
+  await createWalletInPage(second, demo)
+
+  const inFirst = startInPage<string>(first, "wallet.signMessage('tab one')")
+  const oldCode = await waitForCode(demo, email, 1)
+  const inSecond = startInPage<string>(second, "wallet.signMessage('tab two')")
+  const secondPrompt = second.frameLocator('iframe[data-otp-wallet-vault]')
+  await expect.poll(() => secondPrompt.locator('#otp-resend').isEnabled()).toBe(true) // the same code, resendSeconds 0
+  await secondPrompt.locator('#otp-resend').click()
+  const newCode = await waitForCode(demo, email, 2)
+
+  const firstPrompt = first.frameLocator('iframe[data-otp-wallet-vault]')
+  await enterCodeInVault(first, oldCode)
+  await expect
+    .poll(() => firstPrompt.locator('#otp-error').textContent())
+    .toBe('Another tab asked for a new code. Enter the code from the latest email.')
+  await enterCodeInVault(first, newCode)
+  const one = await inFirst
+  expect(one.ok && verifyMessage('tab one', one.value)).toBe(address)
+  // The second tab's request goes on with the session the first tab started.
+  const two = await inSecond
+  expect(two.ok && verifyMessage('tab two', two.value)).toBe(address)
+  expect(mailCount(demo, email)).toBe(2)
+})
