@@ -43,6 +43,7 @@ describe('parseVaultConfig', () => {
     expectInvalid({ ...ok, allowHeadles: true }, 'allowHeadles')
     expectInvalid({ ...ok, apiURL: 'https://api.example' }, 'apiURL')
     expect(() => parseVaultConfig({ ...ok, allowHeadles: true })).toThrow(/unknown key "allowHeadles"/)
+    expectInvalid({ ...ok, ['k'.repeat(200)]: 1 }, 'k'.repeat(64)) // a hostile file's key is cut in the field too
   })
 
   it('refuses a config that is not an object', () => {

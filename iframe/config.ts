@@ -36,7 +36,9 @@ export function parseVaultConfig(json: unknown): VaultConfig {
   const raw = json as Record<string, unknown>
   for (const key of Object.keys(raw)) {
     if (!(KNOWN_KEYS as ReadonlyArray<string>).includes(key)) {
-      throw invalid(key, `config.json: unknown key "${key.slice(0, 64)}" (known keys: ${KNOWN_KEYS.join(', ')})`)
+      // Cut: config.json is whatever the server returned, and the key ends up in messages and logs.
+      const shown = key.slice(0, 64)
+      throw invalid(shown, `config.json: unknown key "${shown}" (known keys: ${KNOWN_KEYS.join(', ')})`)
     }
   }
   return {

@@ -12,7 +12,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set(['vaultUrl', 'getAuthToken', 
 export interface CreateWalletOptions {
   /** URL of the deployed vault page, e.g. `https://vault.example/`. https, except on localhost. */
   vaultUrl: string | URL
-  /** Returns the user's app-login token; called before every request, so it may refresh. */
+  /** Returns the user's app-login token; called before every request, so it may refresh. null or undefined = logged out. */
   getAuthToken: () => string | null | undefined | Promise<string | null | undefined>
   /** Default chain id, filled into transactions that carry none. Without it, such transactions are refused. */
   chainId?: number
@@ -42,7 +42,9 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
   if (typeof document === 'undefined') {
     throw invalid('options', 'createWallet runs in a browser page; on the server, import from otp-wallet/server')
   }
-  if (typeof options !== 'object' || options === null) throw invalid('options', 'createWallet needs an options object')
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid('options', 'createWallet needs an options object: { vaultUrl, getAuthToken, … }')
+  }
   const unknown = Object.keys(options).find((key) => !KNOWN_OPTIONS.has(key))
   if (unknown !== undefined) {
     throw invalid(unknown, `${unknown}: not an option of createWallet (known: ${[...KNOWN_OPTIONS].join(', ')})`)
@@ -55,7 +57,7 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
     throw invalid('vaultUrl', `vaultUrl: "${String(options.vaultUrl)}" is not an absolute URL`)
   }
   if (vaultUrl.protocol !== 'https:' && !(vaultUrl.protocol === 'http:' && LOOPBACK_HOSTS.has(vaultUrl.hostname))) {
-    throw invalid('vaultUrl', 'vaultUrl: must use https (plain http is allowed only for localhost and 127.0.0.1)')
+    throw invalid('vaultUrl', 'vaultUrl: must use https (plain http is allowed only for localhost, 127.0.0.1 and [::1])')
   }
   if (vaultUrl.username !== '' || vaultUrl.password !== '') {
     throw invalid('vaultUrl', 'vaultUrl: must not contain credentials (browsers refuse to frame such URLs)')
@@ -79,7 +81,13 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
 
   let sessionTtlSeconds: number | null = null
   if (options.session !== undefined) {
-    const ttl = options.session?.ttlSeconds
+    const session: unknown = options.session
+    if (typeof session !== 'object' || session === null || Array.isArray(session)) {
+      throw invalid('session', 'session: expected { ttlSeconds }')
+    }
+    const extra = Object.keys(session).find((key) => key !== 'ttlSeconds')
+    if (extra !== undefined) throw invalid(`session.${extra}`, `session.${extra}: not an option of createWallet (session takes only ttlSeconds)`)
+    const ttl = options.session.ttlSeconds
     if (!(Number.isSafeInteger(ttl) && ttl >= 0 && ttl <= MAX_SESSION_TTL_SECONDS)) {
       throw invalid('session.ttlSeconds', `session.ttlSeconds: expected an integer from 0 to ${MAX_SESSION_TTL_SECONDS}, got ${String(ttl)}`)
     }

@@ -169,7 +169,7 @@ function parseVaultOrigin(value: unknown): string {
     throw invalid('vaultOrigin', `expected an exact origin (scheme://host[:port], no path or trailing slash), got ${value}`)
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname))) {
-    throw invalid('vaultOrigin', 'must be https (http only for localhost)')
+    throw invalid('vaultOrigin', 'must be https (http only for localhost, 127.0.0.1 and [::1])')
   }
   return value
 }

@@ -27,6 +27,7 @@ describe('resolveOptions', () => {
   test('plain http only on loopback', () => {
     expect(resolveOptions({ ...base, vaultUrl: 'http://127.0.0.1:5174/' }).vaultUrl.port).toBe('5174')
     expect(resolveOptions({ ...base, vaultUrl: 'http://localhost:5174/' }).vaultUrl.hostname).toBe('localhost')
+    expect(resolveOptions({ ...base, vaultUrl: 'http://[::1]:5174/' }).vaultUrl.hostname).toBe('[::1]')
     expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'http://vault.example/' }))).toBe('vaultUrl')
     expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'javascript:alert(1)' }))).toBe('vaultUrl')
     expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: '/vault' }))).toBe('vaultUrl')
@@ -46,6 +47,10 @@ describe('resolveOptions', () => {
     ['container', { container: '#app' }],
     ['container', { container: {} }],
     ['ttlSeconds', { ttlSeconds: 60 }],
+    ['session', { session: null }],
+    ['session', { session: 3600 }],
+    ['session.ttl', { session: { ttl: 60 } }],
+    ['session.maxTtlSeconds', { session: { ttlSeconds: 60, maxTtlSeconds: 600 } }],
   ])('refuses a bad %s', (field, patch) => {
     expect(fieldOf(() => resolveOptions({ ...base, ...(patch as object) } as never))).toBe(field)
   })
@@ -57,6 +62,10 @@ describe('resolveOptions', () => {
   test("the vault cannot live on the page's own origin", () => {
     expect(location.origin).toBe('https://dapp.example')
     expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'https://dapp.example/vault/' }))).toBe('vaultUrl')
+  })
+  test('an array or nothing is not an options object', () => {
+    expect(fieldOf(() => resolveOptions([] as never))).toBe('options')
+    expect(fieldOf(() => resolveOptions(null as never))).toBe('options')
   })
   test('ttlSeconds 0 is single use, not "unset"', () => {
     expect(resolveOptions({ ...base, session: { ttlSeconds: 0 } }).sessionTtlSeconds).toBe(0)
