@@ -108,4 +108,25 @@ describe('vault: sessions across tabs', () => {
     expect(hub.sent).toEqual([])
     expect(b.eventsNamed('session_started')).toHaveLength(0)
   })
+
+  it("another tab's resend: this tab's submit of the old code is OTP_EXPIRED 'superseded', and otp_required brings the new code", async () => {
+    const { a, b, api } = twoTabs()
+    await a.call('init', init('headless'))
+    await b.call('init', init('headless'))
+    const inA = a.start('signMessage', message)
+    await a.waitEvent('otp_required')
+    const inB = b.start('signMessage', message)
+    await b.waitEvent('otp_required')
+    expect(api.count['/otp/challenge']).toBe(1) // b shows a's code
+    const resent = (await b.call('otp.resend')).result as { expiresAt: number; resendAfter: number }
+    expect(api.count['/otp/challenge']).toBe(2)
+
+    expect((await a.call('otp.submit', { code: '012345' })).error).toMatchObject({ code: 'OTP_EXPIRED', details: { reason: 'superseded' } })
+    await a.waitEvent('otp_required', 2)
+    expect(a.eventsNamed('otp_required')[1]!.data).toMatchObject({ expiresAt: resent.expiresAt, resendAfter: resent.resendAfter, attemptsLeft: 3 })
+    await a.call('otp.submit', { code: '012345' }) // the code from the latest email
+    expect(verifyMessage('hello vault', (await inA.done()).result.signature)).toBe(TEST_ADDRESS)
+    expect(verifyMessage('hello vault', (await inB.done()).result.signature)).toBe(TEST_ADDRESS) // via the session
+    expect(api.count['/otp/challenge']).toBe(2)
+  })
 })

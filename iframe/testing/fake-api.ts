@@ -28,6 +28,7 @@ export class FakeApi {
   /** When set, POST /otp/challenge answers 429 OTP_RATE_LIMITED with this retryAfterSeconds. */
   rateLimitSeconds: number | null = null
   calls: Array<{ path: string; auth: string | null; body: unknown }> = []
+  private readonly superseded = new Set<string>()
   private challenges = new Map<string, Challenge>()
   private n = 0
 
@@ -70,6 +71,13 @@ export class FakeApi {
 
   private challenge(body: ChallengeRequest): ChallengeResponse {
     const challengeId = `ch-${++this.n}`
+    // A resend: the backend retires the open challenge for the same target key.
+    for (const [id, c] of this.challenges) {
+      if (c.targetPublicKey === body.targetPublicKey) {
+        this.challenges.delete(id)
+        this.superseded.add(id)
+      }
+    }
     this.challenges.set(challengeId, {
       targetPublicKey: body.targetPublicKey,
       ttlSeconds: body.ttlSeconds ?? this.defaultTtlSeconds,
@@ -90,7 +98,10 @@ export class FakeApi {
 
   private async verify(body: VerifyRequest): Promise<Response> {
     const c = this.challenges.get(body.challengeId)
-    if (c === undefined) return reply(410, { error: { code: 'OTP_EXPIRED', message: 'Expired' } })
+    if (this.superseded.has(body.challengeId)) {
+      return reply(410, { error: { code: 'OTP_EXPIRED', message: 'A newer code was requested', details: { reason: 'superseded' } } })
+    }
+    if (c === undefined) return reply(410, { error: { code: 'OTP_EXPIRED', message: 'Expired', details: { reason: 'expired' } } })
     if (body.code !== this.code) {
       c.attemptsLeft--
       if (c.attemptsLeft === 0) {
