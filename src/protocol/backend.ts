@@ -19,8 +19,9 @@ export interface WalletResponse {
 
 /**
  * `POST /otp/challenge` → 200. Emails a code to the user's authenticated address.
- * Asking again for the same target key acts as "resend": the earlier challenge dies,
- * subject to `resendSeconds` (429 OTP_RATE_LIMITED with `details.retryAfterSeconds`).
+ * Asking again for the same target key acts as "resend": the earlier challenge dies once the
+ * new email is out, subject to `resendSeconds` (429 OTP_RATE_LIMITED with
+ * `details.retryAfterSeconds`). Challenges for other target keys (other browsers) are untouched.
  */
 export interface ChallengeRequest {
   /** The vault's target key: uncompressed P-256 point, 0x-hex of 65 bytes. */
