@@ -77,13 +77,13 @@ export function createMemoryStore(): OtpWalletStore {
       return { ok: true }
     },
 
-    async supersedeOtherChallenges(id) {
+    async supersedeOlderChallenges(id) {
       const kept = challenges.get(id)
       if (kept === undefined) return
+      // Map order is insertion order: everything before `kept` was inserted earlier.
       for (const c of challenges.values()) {
-        if (c.id !== id && c.status === 'open' && c.userId === kept.userId && equalBytes(c.targetPublicKey, kept.targetPublicKey)) {
-          c.status = 'superseded'
-        }
+        if (c === kept) return
+        if (c.status === 'open' && c.userId === kept.userId && equalBytes(c.targetPublicKey, kept.targetPublicKey)) c.status = 'superseded'
       }
     },
 

@@ -125,10 +125,12 @@ export function createSqliteStore(path: string): OtpWalletStore {
     >(
       'SELECT target_public_key, created_at, expires_at, attempts, max_attempts, status FROM challenges WHERE user_id = ? AND created_at > ? ORDER BY created_at, rowid',
     ),
-    supersedeOthers: db.prepare<{ id: string }>(
+    // rowid order is insertion order among existing rows (a reused rowid is still the largest).
+    supersedeOlder: db.prepare<{ id: string }>(
       `UPDATE challenges SET status = 'superseded'
-       WHERE status = 'open' AND id != :id
-         AND (user_id, target_public_key) = (SELECT user_id, target_public_key FROM challenges WHERE id = :id)`,
+       WHERE status = 'open'
+         AND (user_id, target_public_key) = (SELECT user_id, target_public_key FROM challenges WHERE id = :id)
+         AND rowid < (SELECT rowid FROM challenges WHERE id = :id)`,
     ),
     insertChallenge: db.prepare<[string, string, Buffer, Buffer, number, number, number, number, number, ChallengeStatus]>(
       `INSERT INTO challenges (id, user_id, target_public_key, code_mac, session_ttl_seconds, created_at, expires_at, attempts, max_attempts, status)
@@ -218,8 +220,8 @@ export function createSqliteStore(path: string): OtpWalletStore {
     async insertChallenge(challenge, limits) {
       return insertChallenge.immediate(challenge, limits.now, limits.windowMs, limits.maxPerWindow, limits.resendMs)
     },
-    async supersedeOtherChallenges(id) {
-      q.supersedeOthers.run({ id })
+    async supersedeOlderChallenges(id) {
+      q.supersedeOlder.run({ id })
     },
     async deleteChallenge(id) {
       q.deleteChallenge.run(id)

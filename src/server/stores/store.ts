@@ -78,17 +78,18 @@ export interface OtpWalletStore {
    * challenge for the same target key was created within `resendMs` AND is still outstanding —
    * status 'open', attempts < maxAttempts, expiresAt > now (the larger wait wins; see
    * challenge-limits.ts `retryAfterMs`); otherwise inserts `challenge`. It retires nothing: the
-   * older code stays valid until the new one's email is out (`supersedeOtherChallenges`). May
+   * older code stays valid until the new one's email is out (`supersedeOlderChallenges`). May
    * purge challenges that are both expired and older than the window.
    */
   insertChallenge(challenge: StoredChallenge, limits: ChallengeLimits): Promise<InsertChallengeResult>
 
   /**
    * Atomically marks 'superseded' every 'open' challenge of the same user AND the same target key
-   * as challenge `id`, other than `id` itself: a resend kills the code it replaces, but never the
-   * code another browser or device (another target key) is waiting for.
+   * as challenge `id` that was INSERTED BEFORE it: a resend kills the code it replaces, but never
+   * the code another browser or device (another target key) is waiting for, nor a newer code
+   * whose email went out first (two sends in flight at once: the newest one stays).
    */
-  supersedeOtherChallenges(id: string): Promise<void>
+  supersedeOlderChallenges(id: string): Promise<void>
 
   /** Removes a challenge (its email could not be sent): it does not count towards limits. */
   deleteChallenge(id: string): Promise<void>

@@ -17,6 +17,8 @@ export const MASTER_KEY = `0x${'7c'.repeat(16)}${'a5'.repeat(16)}`
 export interface CapturingMailer extends Mailer {
   sent: CodeMessage[]
   fail: boolean
+  /** When set, the next send waits for this promise first (a slow SMTP server); cleared once taken. */
+  hold: Promise<void> | null
   last(): CodeMessage
 }
 
@@ -24,7 +26,11 @@ export function capturingMailer(): CapturingMailer {
   const mailer: CapturingMailer = {
     sent: [],
     fail: false,
+    hold: null,
     async sendCode(message) {
+      const hold = mailer.hold
+      mailer.hold = null
+      if (hold !== null) await hold
       if (mailer.fail) throw new Error('SMTP is down')
       mailer.sent.push(message)
     },

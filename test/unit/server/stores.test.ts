@@ -120,7 +120,7 @@ describe.each(STORE_FACTORIES)('OtpWalletStore contract ($name)', (factory) => {
     expect((await store.findWalletByUserId('u1'))!.wrappedKey[0]).toBe(2)
   })
 
-  it('insertChallenge retires nothing; supersedeOtherChallenges retires the same user and target key only', async () => {
+  it('insertChallenge retires nothing; supersedeOlderChallenges retires the same user and target key only', async () => {
     const forB = { targetPublicKey: KEY_B }
     expect(await store.insertChallenge(challenge('c1', 'u1'), limits(T0))).toEqual({ ok: true })
     expect(await store.insertChallenge(challenge('b1', 'u1', T0, forB), limits(T0))).toEqual({ ok: true }) // no cooldown across keys
@@ -129,20 +129,29 @@ describe.each(STORE_FACTORIES)('OtpWalletStore contract ($name)', (factory) => {
     expect(await store.insertChallenge(challenge('c2', 'u1', later), limits(later))).toEqual({ ok: true })
     expect((await store.beginAttempt('c1', 'u1', later)).ok).toBe(true) // still open until the new code is sent
 
-    await store.supersedeOtherChallenges('c2')
+    await store.supersedeOlderChallenges('c2')
     expect(await store.beginAttempt('c1', 'u1', later)).toEqual({ ok: false, reason: 'superseded' })
     expect((await store.beginAttempt('c2', 'u1', later)).ok).toBe(true)
     expect((await store.beginAttempt('b1', 'u1', later)).ok).toBe(true) // another target key
     expect((await store.beginAttempt('d1', 'u2', later)).ok).toBe(true) // another user
-    await store.supersedeOtherChallenges('missing')
+    await store.supersedeOlderChallenges('missing')
     expect((await store.beginAttempt('c2', 'u1', later)).ok).toBe(true)
   })
 
-  it('supersedeOtherChallenges leaves used challenges used', async () => {
+  it('supersedeOlderChallenges never retires a challenge inserted after `id`', async () => {
+    await store.insertChallenge(challenge('c1', 'u1'), limits(T0, { resendMs: 0 }))
+    await store.insertChallenge(challenge('c2', 'u1'), limits(T0, { resendMs: 0 })) // same millisecond
+    await store.supersedeOlderChallenges('c2')
+    await store.supersedeOlderChallenges('c1') // c1's email went out last
+    expect(await store.beginAttempt('c1', 'u1', T0)).toEqual({ ok: false, reason: 'superseded' })
+    expect((await store.beginAttempt('c2', 'u1', T0)).ok).toBe(true)
+  })
+
+  it('supersedeOlderChallenges leaves used challenges used', async () => {
     await store.insertChallenge(challenge('c1', 'u1'), limits(T0))
     expect(await store.markChallengeUsed('c1')).toBe(true)
     await store.insertChallenge(challenge('c2', 'u1', T0 + 1000), limits(T0 + 1000))
-    await store.supersedeOtherChallenges('c2')
+    await store.supersedeOlderChallenges('c2')
     expect(await store.beginAttempt('c1', 'u1', T0 + 1000)).toEqual({ ok: false, reason: 'used' })
   })
 
