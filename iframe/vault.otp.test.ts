@@ -37,8 +37,8 @@ describe('vault: a code that expires while the prompt is open', () => {
     const signing = v.start('signMessage', message)
     await v.waitEvent('otp_required')
     v.api.expireChallenges()
-    expect((await v.call('otp.submit', { code: '012345' })).error).toMatchObject({ code: 'OTP_EXPIRED' })
-    expect((await v.call('otp.submit', { code: '012345' })).error).toMatchObject({ code: 'OTP_EXPIRED' })
+    expect((await v.call('otp.submit', { code: '012345' })).error).toMatchObject({ code: 'OTP_EXPIRED', details: { reason: 'expired' } })
+    expect((await v.call('otp.submit', { code: '012345' })).error).toMatchObject({ code: 'OTP_EXPIRED', details: { reason: 'expired' } })
     expect(v.api.count['/otp/verify']).toBe(1) // the second one never left the vault
     expect(signing.settled()).toBe(false)
 
@@ -113,7 +113,7 @@ describe('vault: rate limited when a round starts', () => {
     v.api.rateLimitSeconds = 25
     const signing = v.start('signMessage', message)
     await v.waitEvent('ui:open')
-    expect($('otp-status').textContent).toBe('You can request a new code in 25 s')
+    expect($('otp-status').textContent).toBe('You can request a new code in 25s')
     expect($('otp-resend').textContent).toBe('Resend in 25s')
     expect($<HTMLInputElement>('otp-code').disabled).toBe(true)
     expect(signing.settled()).toBe(false)

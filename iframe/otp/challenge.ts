@@ -35,5 +35,5 @@ export function rateLimitSeconds(error: unknown): number | null {
 }
 
 export function codeExpiredError(): OtpWalletError {
-  return new OtpWalletError('OTP_EXPIRED', 'The code has expired; ask for a new one (resend)')
+  return new OtpWalletError('OTP_EXPIRED', 'The code has expired; ask for a new one (resend)', { details: { reason: 'expired' } })
 }

@@ -133,7 +133,17 @@ describe('code prompt', () => {
     $<HTMLButtonElement>('otp-resend').click()
     await flush()
     expect($('otp-resend').textContent).toBe('Resend in 12s')
-    expect($('otp-error').textContent).toContain('Too many codes')
+    expect($('otp-error').textContent).toBe('Too many codes were requested. Wait a moment before asking for another.')
+  })
+
+  it('the daily limit is not "a moment": it names the wait in hours', async () => {
+    const { prompt, data, actions, clock } = setup()
+    prompt.show({ ...data, resendAfter: clock.now() })
+    actions.resend.mockRejectedValueOnce(new OtpWalletError('OTP_RATE_LIMITED', 'daily', { details: { retryAfterSeconds: 86_398 } }))
+    $<HTMLButtonElement>('otp-resend').click()
+    await flush()
+    expect($('otp-resend').textContent).toBe('Resend in 24 h')
+    expect($('otp-error').textContent).toBe('Too many codes were requested. You can ask for another in 24 h.')
   })
 
   it('update() (after a resend) resets the input, attempts and countdown', () => {
@@ -275,18 +285,22 @@ describe('code prompt', () => {
       const superseded = new OtpWalletError('OTP_EXPIRED', 'A newer code was requested', { details: { reason: 'superseded' } })
       const newer = { ...data, expiresAt: clock.now() + 700_000, resendAfter: clock.now() + 40_000 }
       actions.submit.mockImplementationOnce(async () => {
-        prompt.update(newer) // what the flow does before it rejects
+        prompt.switched(newer) // what the flow does before it rejects
         throw superseded
       })
       prompt.show(data)
       typeCode('012345')
       await flush()
       expect($('otp-error').textContent).toBe('Another tab asked for a new code. Enter the code from the latest email.')
-      expect($<HTMLInputElement>('otp-code').disabled).toBe(false)
+      const input = $<HTMLInputElement>('otp-code')
+      expect(input.disabled).toBe(false)
+      expect(input.value).toBe('012345') // kept: it may be the code from the latest email
+      expect(document.activeElement).toBe(input)
       expect($<HTMLButtonElement>('otp-resend').disabled).toBe(true) // the newer code's own cooldown
-      typeCode('654321')
+      $<HTMLButtonElement>('otp-submit').click()
       await flush()
-      expect(actions.submit).toHaveBeenLastCalledWith('654321')
+      expect(actions.submit).toHaveBeenCalledTimes(2)
+      expect(actions.submit).toHaveBeenLastCalledWith('012345')
     })
 
     it('superseded with nothing to switch to: says another tab asked, and offers Resend', async () => {
@@ -308,7 +322,7 @@ describe('code prompt', () => {
       const { prompt, data, actions, clock } = setup()
       prompt.showWaiting(25)
       expect($('otp-prompt').hidden).toBe(false)
-      expect($('otp-status').textContent).toBe('You can request a new code in 25 s')
+      expect($('otp-status').textContent).toBe('You can request a new code in 25s')
       expect($<HTMLInputElement>('otp-code').disabled).toBe(true)
       expect($<HTMLButtonElement>('otp-submit').disabled).toBe(true)
       expect($('otp-resend').textContent).toBe('Resend in 25s')

@@ -26,6 +26,7 @@ import type { OtpRequiredData } from '../../src/protocol/messages.js'
 import { isWellFormedCode, normalizeCode } from '../otp/normalize-code.js'
 import { systemClock, type Clock } from '../session/clock.js'
 import { expiredText, failureText } from './failure-text.js'
+import { formatWait } from './format-wait.js'
 import { trapFocus, type FocusTrap } from './focus-trap.js'
 import { buildPromptElements, type PromptElements } from './prompt-elements.js'
 
@@ -42,6 +43,8 @@ export interface CodePrompt {
   showWaiting(retryAfterSeconds: number): void
   /** New challenge after a resend: fresh attempts and countdown. */
   update(data: OtpRequiredData): void
+  /** Another tab's newer code replaced this one: as update(), but the typed code stays, to be sent again. */
+  switched(data: OtpRequiredData): void
   /** The code expired: say so, enable Resend. */
   expired(): void
   hide(): void
@@ -115,7 +118,7 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
     const msLeft = resendAt - clock.now()
     if (msLeft > 0) {
       e.resend.disabled = true
-      e.resend.textContent = `Resend in ${Math.ceil(msLeft / 1000)}s`
+      e.resend.textContent = `Resend in ${formatWait(msLeft / 1000)}`
       // Wake at the next whole-second boundary of the countdown.
       tick = clock.setTimeout(renderResend, msLeft % 1000 || 1000)
     } else {
@@ -124,7 +127,7 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
     }
   }
 
-  const fill = (next: OtpRequiredData): void => {
+  const fill = (next: OtpRequiredData, keepTyped = false): void => {
     data = next
     resendAt = next.resendAfter
     const e = elements()
@@ -133,7 +136,7 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
     e.input.autocapitalize = next.codeFormat === 'digits' ? 'off' : 'characters'
     // Room for a separator between every character of a pasted code.
     e.input.maxLength = next.codeLength * 2 + 2
-    e.input.value = ''
+    if (!keepTyped) e.input.value = ''
     e.input.disabled = false
     codeExpired = false
     e.submit.disabled = busy
@@ -202,7 +205,10 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
       // Superseded, and the flow already switched the prompt to the newer code (update()): ask for that one.
       if (error.details?.reason === 'superseded' && !isExpired()) {
         say(expiredText(error, true))
-        return focusFirst()
+        // The typed code may well be the newer one: Verify again sends it as is.
+        const input = elements().input
+        input.focus()
+        return input.select()
       }
       return markExpired(error)
     }
@@ -237,12 +243,15 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
       e.attempts.textContent = ''
       renderResend()
       open()
-      say('', `You can request a new code in ${retryAfterSeconds} s`)
+      say('', `You can request a new code in ${formatWait(retryAfterSeconds)}`)
     },
     update(next) {
       fill(next)
       say('', `We sent a new code to ${next.emailHint}.`)
       focusFirst()
+    },
+    switched(next) {
+      fill(next, true)
     },
     expired() {
       if (data !== null) markExpired()

@@ -1,5 +1,9 @@
 /** What the prompt says when something fails. */
 import { OtpWalletError } from '../../src/protocol/errors.js'
+import { formatWait } from './format-wait.js'
+
+/** Longer than any resend cooldown the prompt should call "a moment". */
+const LONG_WAIT_SECONDS = 120
 
 /** Fixed texts: a backend message is not shown to the user verbatim. */
 export function failureText(error: unknown): string {
@@ -7,8 +11,14 @@ export function failureText(error: unknown): string {
   switch (code) {
     case 'OTP_INVALID':
       return 'That code is not right. Check the email and try again.'
-    case 'OTP_RATE_LIMITED':
+    case 'OTP_RATE_LIMITED': {
+      // A long wait is the daily limit, not the resend cooldown: "a moment" would mislead.
+      const seconds = (error as OtpWalletError).details?.retryAfterSeconds
+      if (typeof seconds === 'number' && seconds > LONG_WAIT_SECONDS) {
+        return `Too many codes were requested. You can ask for another in ${formatWait(seconds)}.`
+      }
       return 'Too many codes were requested. Wait a moment before asking for another.'
+    }
     case 'OTP_EXPIRED':
       return expiredText(error, false)
     case 'UNAUTHENTICATED':

@@ -29,7 +29,7 @@ export function createVaultUi(prompt: CodePrompt, events: EventSender): OtpUi {
       prompt.update(data)
     },
     switched(data) {
-      prompt.update(data)
+      prompt.switched(data)
     },
     expired() {
       prompt.expired()

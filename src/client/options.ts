@@ -50,11 +50,14 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
     throw invalid(unknown, `${unknown}: not an option of createWallet (known: ${[...KNOWN_OPTIONS].join(', ')})`)
   }
 
+  if (typeof options.vaultUrl !== 'string' && !(options.vaultUrl instanceof URL)) {
+    throw invalid('vaultUrl', `vaultUrl: expected a string or URL, got ${describe(options.vaultUrl)}`)
+  }
   let vaultUrl: URL
   try {
     vaultUrl = new URL(String(options.vaultUrl))
   } catch {
-    throw invalid('vaultUrl', `vaultUrl: "${String(options.vaultUrl)}" is not an absolute URL`)
+    throw invalid('vaultUrl', `vaultUrl: ${describe(options.vaultUrl)} is not an absolute URL`)
   }
   if (vaultUrl.protocol !== 'https:' && !(vaultUrl.protocol === 'http:' && LOOPBACK_HOSTS.has(vaultUrl.hostname))) {
     throw invalid('vaultUrl', 'vaultUrl: must use https (plain http is allowed only for localhost, 127.0.0.1 and [::1])')
@@ -72,12 +75,12 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
   }
 
   const chainId = options.chainId ?? null
-  if (chainId !== null && !(Number.isSafeInteger(chainId) && chainId > 0)) {
-    throw invalid('chainId', `chainId: expected a positive integer, got ${String(chainId)}`)
+  if (options.chainId !== undefined && !(Number.isSafeInteger(chainId) && chainId! > 0)) {
+    throw invalid('chainId', `chainId: expected a positive integer (or no chainId), got ${describe(options.chainId)}`)
   }
 
-  const ui = options.ui ?? 'vault'
-  if (ui !== 'vault' && ui !== 'headless') throw invalid('ui', `ui: expected 'vault' or 'headless', got ${String(ui)}`)
+  const ui = options.ui === undefined ? 'vault' : options.ui
+  if (ui !== 'vault' && ui !== 'headless') throw invalid('ui', `ui: expected 'vault' or 'headless', got ${describe(options.ui)}`)
 
   let sessionTtlSeconds: number | null = null
   if (options.session !== undefined) {
@@ -89,23 +92,32 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
     if (extra !== undefined) throw invalid(`session.${extra}`, `session.${extra}: not an option of createWallet (session takes only ttlSeconds)`)
     const ttl = options.session.ttlSeconds
     if (!(Number.isSafeInteger(ttl) && ttl >= 0 && ttl <= MAX_SESSION_TTL_SECONDS)) {
-      throw invalid('session.ttlSeconds', `session.ttlSeconds: expected an integer from 0 to ${MAX_SESSION_TTL_SECONDS}, got ${String(ttl)}`)
+      throw invalid('session.ttlSeconds', `session.ttlSeconds: expected an integer from 0 to ${MAX_SESSION_TTL_SECONDS}, got ${describe(ttl)}`)
     }
     sessionTtlSeconds = ttl
   }
 
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const timeoutMs = options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : options.timeoutMs
   if (!(Number.isSafeInteger(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
-    throw invalid('timeoutMs', `timeoutMs: expected an integer from 1 to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`)
+    throw invalid('timeoutMs', `timeoutMs: expected an integer from 1 to ${MAX_TIMEOUT_MS}, got ${describe(options.timeoutMs)}`)
   }
 
+  if (options.container !== undefined && !(options.container instanceof HTMLElement && options.container.isConnected)) {
+    throw invalid('container', `container: expected an HTMLElement that is in the document, got ${describe(options.container)}`)
+  }
   const container = options.container ?? document.body
   if (!container) throw invalid('container', 'container: document.body does not exist yet; call createWallet after the DOM is ready')
-  if (!(container instanceof HTMLElement) || !container.isConnected) {
-    throw invalid('container', 'container: expected an HTMLElement that is in the document')
-  }
 
   return { vaultUrl, getAuthToken: options.getAuthToken, chainId, ui, sessionTtlSeconds, timeoutMs, container }
+}
+
+/** A bad value as a message shows it: strings quoted, so `'5'` does not read as the number 5. */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value)
+  if (Array.isArray(value)) return 'an array'
+  if (value === null) return 'null'
+  if (typeof value === 'object') return 'an object'
+  return String(value)
 }
 
 function invalid(field: string, message: string): OtpWalletError {

@@ -12,7 +12,7 @@ export function bytesToHex(bytes: Uint8Array): string {
 /** Parses 0x-prefixed hex of even length; `field` names the input in the error. */
 export function hexToBytes(hex: string, field: string): Uint8Array {
   if (typeof hex !== 'string' || !HEX_RE.test(hex)) {
-    throw new OtpWalletError('INVALID_REQUEST', `${field}: expected 0x-prefixed hex`, { details: { field } })
+    throw new OtpWalletError('INVALID_REQUEST', `${field}: expected 0x-prefixed hex (digits 0-9 and a-f, an even number of them)`, { details: { field } })
   }
   const out = new Uint8Array((hex.length - 2) / 2)
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 + i * 2, 4 + i * 2), 16)

@@ -177,12 +177,15 @@ test("another tab's Resend: the first tab's prompt moves to the newer code", asy
   await secondPrompt.locator('#otp-resend').click()
   const newCode = await waitForCode(demo, email, 2)
 
+  // The first tab still waits on the old code: the new one typed there is refused once, and kept.
   const firstPrompt = first.frameLocator('iframe[data-otp-wallet-vault]')
-  await enterCodeInVault(first, oldCode)
+  expect(newCode).not.toBe(oldCode)
+  await enterCodeInVault(first, newCode)
   await expect
     .poll(() => firstPrompt.locator('#otp-error').textContent())
     .toBe('Another tab asked for a new code. Enter the code from the latest email.')
-  await enterCodeInVault(first, newCode)
+  expect(await firstPrompt.locator('#otp-code').inputValue()).toBe(newCode)
+  await firstPrompt.locator('#otp-submit').click()
   const one = await inFirst
   expect(one.ok && verifyMessage('tab one', one.value)).toBe(address)
   // The second tab's request goes on with the session the first tab started.

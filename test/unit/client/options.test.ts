@@ -48,6 +48,12 @@ describe('resolveOptions', () => {
     ['container', { container: {} }],
     ['ttlSeconds', { ttlSeconds: 60 }],
     ['session', { session: null }],
+    ['vaultUrl', { vaultUrl: ['https://vault.example/'] }],
+    ['vaultUrl', { vaultUrl: { toString: (): string => 'https://vault.example/' } }],
+    ['chainId', { chainId: null }],
+    ['ui', { ui: null }],
+    ['timeoutMs', { timeoutMs: null }],
+    ['container', { container: null }],
     ['session', { session: 3600 }],
     ['session.ttl', { session: { ttl: 60 } }],
     ['session.maxTtlSeconds', { session: { ttlSeconds: 60, maxTtlSeconds: 600 } }],
@@ -62,6 +68,11 @@ describe('resolveOptions', () => {
   test("the vault cannot live on the page's own origin", () => {
     expect(location.origin).toBe('https://dapp.example')
     expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'https://dapp.example/vault/' }))).toBe('vaultUrl')
+  })
+  test('messages show a wrong type as such: a string is quoted', () => {
+    expect(() => resolveOptions({ ...base, session: { ttlSeconds: '5' } } as never)).toThrow('got "5"')
+    expect(() => resolveOptions({ ...base, chainId: '1' } as never)).toThrow('got "1"')
+    expect(() => resolveOptions({ ...base, ui: ['vault'] } as never)).toThrow('got an array')
   })
   test('an array or nothing is not an options object', () => {
     expect(fieldOf(() => resolveOptions([] as never))).toBe('options')
