@@ -4,7 +4,7 @@
 import { verifyMessage } from 'ethers/hash'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryStorage, type VaultStorage } from './storage/vault-storage.js'
-import { FakeChannelHub, TEST_ADDRESS } from './testing/fakes.js'
+import { FakeChannelHub, flush, TEST_ADDRESS } from './testing/fakes.js'
 import { FakeApi } from './testing/fake-api.js'
 import { closeVaults, init, message, setupVault } from './testing/vault-harness.js'
 
@@ -128,5 +128,40 @@ describe('vault: sessions across tabs', () => {
     expect(verifyMessage('hello vault', (await inA.done()).result.signature)).toBe(TEST_ADDRESS)
     expect(verifyMessage('hello vault', (await inB.done()).result.signature)).toBe(TEST_ADDRESS) // via the session
     expect(api.count['/otp/challenge']).toBe(2)
+  })
+
+  it('a single-use page (ttlSeconds 0) never signs under the session another page started', async () => {
+    const { a, b, api } = twoTabs()
+    await a.call('init', init('headless', 3600))
+    await b.call('init', init('headless', 0))
+    await signWithCode(a)
+    expect((await a.call('getSession')).result.active).toBe(true)
+    expect((await b.call('getSession')).result).toEqual({ active: false, expiresAt: null })
+    expect(b.eventsNamed('session_started')).toHaveLength(0)
+
+    await signWithCode(b) // its own code, for exactly this signature
+    await signWithCode(b)
+    expect(api.count['/otp/challenge']).toBe(3)
+    expect((await a.call('getSession')).result.active).toBe(true) // a's session is untouched
+  })
+
+  it("a page never signs under a longer session than it asked for, nor is its waiting request released by one", async () => {
+    const { a, b, api } = twoTabs()
+    await a.call('init', init('headless', 3600))
+    await b.call('init', init('headless', 600))
+    const inB = b.start('signMessage', message)
+    await b.waitEvent('otp_required')
+    await signWithCode(a) // another ttl: its own code, which also supersedes b's
+    await flush()
+    expect(inB.settled()).toBe(false)
+    expect((await b.call('getSession')).result.active).toBe(false)
+
+    await b.call('otp.resend')
+    await b.call('otp.submit', { code: '012345' })
+    expect(verifyMessage('hello vault', (await inB.done()).result.signature)).toBe(TEST_ADDRESS)
+    // b's 600 s session replaced a's; it serves a too, which asked for longer.
+    const fromA = await a.call('signMessage', message)
+    expect(verifyMessage('hello vault', fromA.result.signature)).toBe(TEST_ADDRESS)
+    expect(api.count['/otp/challenge']).toBe(3)
   })
 })

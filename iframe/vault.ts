@@ -16,6 +16,7 @@ import { OtpFlow } from './otp/otp-flow.js'
 import { serveRpc, type Handlers } from './rpc-server.js'
 import type { Clock } from './session/clock.js'
 import type { SessionChannel } from './session/session-channel.js'
+import { sessionFits } from './session/session-fit.js'
 import { SessionManager, type SessionRecord } from './session/session-manager.js'
 import type { VaultStorage } from './storage/vault-storage.js'
 import { createCodePrompt } from './ui/code-prompt.js'
@@ -47,7 +48,9 @@ export function createVault(deps: VaultDeps): Vault {
   const state: VaultState = { options: null, address: null }
   const backend = createBackendClient(deps.config.apiUrl, deps.fetch, () => deps.clock.now())
   // The host hears only about sessions of the user it initialised the vault for.
-  const ownSession = (record: SessionRecord): boolean => record.address === state.address
+  /** This page's account, and no longer than this page asked for (session-fit.ts): the host hears only of sessions it can use. */
+  const ownSession = (record: SessionRecord): boolean =>
+    record.address === state.address && sessionFits(record, state.options?.sessionTtlSeconds ?? null)
   const session: SessionManager = new SessionManager({
     storage: deps.storage,
     clock: deps.clock,

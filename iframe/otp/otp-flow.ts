@@ -15,7 +15,8 @@
  *   remembered attempts and resend time. Used, dead, expired, replaced → forgotten.
  * - A session grant releases every waiting request; a single-use grant releases only the
  *   oldest one, and the next round starts for the rest (one code per request, serially).
- * - A session that another tab started for the same account (offerSession) releases them too.
+ * - A session that another tab started for the same account (offerSession) releases them too,
+ *   if it is no longer than this page asked for (session-fit.ts): single use never takes one.
  * - OTP_INVALID keeps the round (the attempts left are updated). OTP_ATTEMPTS_EXCEEDED from
  *   verify, and any failure after a successful verify (the challenge is spent), end the round
  *   and reject every waiting request with that error.
@@ -39,6 +40,7 @@ import type { BackendClient } from '../backend-client.js'
 import type { TargetKey } from '../keys/target-key.js'
 import type { Clock } from '../session/clock.js'
 import { acceptGrant, type AcceptedGrant } from '../session/grant.js'
+import { sessionFits } from '../session/session-fit.js'
 import type { SessionManager, SessionRecord } from '../session/session-manager.js'
 import { challengeBody, codeExpiredError, rateLimitSeconds, toOtpRequired } from './challenge.js'
 import { sessionLease, singleUseLease, type KeyLease } from './key-lease.js'
@@ -185,7 +187,8 @@ export class OtpFlow {
   offerSession(record: SessionRecord): void {
     if (!this.pending || this.waiters.length === 0) return
     const address = this.round?.address ?? this.deps.options().address
-    if (record.address !== address) return
+    const ttlSeconds = this.round !== null ? this.round.ttlSeconds : this.deps.options().sessionTtlSeconds
+    if (record.address !== address || !sessionFits(record, ttlSeconds)) return
     // The other tab most likely used this round's challenge (it deleted the stored copy already).
     const challenge = this.round?.challenge
     if (challenge) this.deps.challenges.forget(challenge.id)
@@ -200,7 +203,7 @@ export class OtpFlow {
       // Another tab may have started a session since this request found none.
       const live = await this.deps.session.reload()
       if (generation !== this.generation) return
-      if (live !== null && live.address === options.address) return this.finish(sessionLease(live))
+      if (live !== null && live.address === options.address && sessionFits(live, options.sessionTtlSeconds)) return this.finish(sessionLease(live))
 
       const target = await this.deps.targetKey()
       const ttlSeconds = options.sessionTtlSeconds

@@ -116,6 +116,21 @@ test('two tabs of one site share the session: started in one, ended from the oth
   expect(mailCount(demo, email)).toBe(2)
 })
 
+test('a single-use page (ttlSeconds 0) needs a code even while another tab of the site has a session', async () => {
+  const { page: first, email, token } = await openHostPage(context, demo)
+  const address = await createWalletInPage(first, demo, { session: { ttlSeconds: 600 } })
+  await signWithCode(first, email, 1, 'with a session')
+  const second = await context.newPage()
+  await second.goto(first.url())
+  await second.evaluate((t) => sessionStorage.setItem('token', t), token)
+  expect(await createWalletInPage(second, demo, { session: { ttlSeconds: 0 } })).toBe(address)
+
+  expect(await startInPage(second, 'wallet.getSession()')).toMatchObject({ ok: true, value: { active: false } })
+  expect(verifyMessage('single use', await signWithCode(second, email, 2, 'single use'))).toBe(address)
+  expect(mailCount(demo, email)).toBe(2)
+  expect(await startInPage(first, 'wallet.getSession()')).toMatchObject({ ok: true, value: { active: true } })
+})
+
 test('after the app logged out, endSession() still ends the stored session', async () => {
   const { page, email, token } = await openHostPage(context, demo)
   await createWalletInPage(page, demo, { session: { ttlSeconds: 600 } })
