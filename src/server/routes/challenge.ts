@@ -8,8 +8,9 @@
  *    used, or died of wrong attempts or expiry, a new code may be sent at once), insert the new one.
  * 4. Email the code. If that fails, delete the challenge and answer 502 MAIL_FAILED: the code
  *    already in the inbox keeps working.
- * 5. Once sent, retire the user's older open challenges for this target key (a resend). Codes for
- *    other target keys (another browser or device), and newer ones, are left alone.
+ * 5. Once sent, retire the user's open challenges for this target key whose emails went out
+ *    before this one (a resend): the code in the latest email is the one that works. Codes for
+ *    other target keys (another browser or device) are left alone.
  */
 import type { ChallengeResponse } from '../../protocol/backend.js'
 import { OtpWalletError } from '../../protocol/errors.js'
@@ -80,6 +81,7 @@ export async function postChallenge({ ctx, request, user }: RouteInput): Promise
       sessionTtlSeconds,
       createdAt: now,
       expiresAt,
+      sentAt: null,
       attempts: 0,
       maxAttempts: otp.maxAttempts,
       status: 'open',
@@ -106,7 +108,7 @@ export async function postChallenge({ ctx, request, user }: RouteInput): Promise
     throw httpError(502, 'MAIL_FAILED', 'The code email could not be sent; try again later')
   }
   // Only now that the new code is in the inbox does the one it replaces stop working.
-  await config.store.supersedeOlderChallenges(challengeId)
+  await config.store.markChallengeSent(challengeId, config.now())
 
   const response: ChallengeResponse = {
     challengeId,

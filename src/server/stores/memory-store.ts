@@ -77,13 +77,14 @@ export function createMemoryStore(): OtpWalletStore {
       return { ok: true }
     },
 
-    async supersedeOlderChallenges(id) {
-      const kept = challenges.get(id)
-      if (kept === undefined) return
-      // Map order is insertion order: everything before `kept` was inserted earlier.
+    async markChallengeSent(id, sentAt) {
+      const sent = challenges.get(id)
+      if (sent === undefined) return
+      sent.sentAt = sentAt
       for (const c of challenges.values()) {
-        if (c === kept) return
-        if (c.status === 'open' && c.userId === kept.userId && equalBytes(c.targetPublicKey, kept.targetPublicKey)) c.status = 'superseded'
+        if (c !== sent && c.status === 'open' && c.sentAt !== null && c.userId === sent.userId && equalBytes(c.targetPublicKey, sent.targetPublicKey)) {
+          c.status = 'superseded'
+        }
       }
     },
 

@@ -11,7 +11,7 @@ import { OtpWalletError } from '../../protocol/errors.js'
 import { retryAfterMs } from './challenge-limits.js'
 import type { AttemptResult, ChallengeStatus, OtpWalletStore, StoredChallenge, StoredWallet } from './store.js'
 
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS wallets (
@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS challenges (
   session_ttl_seconds INTEGER NOT NULL,
   created_at          INTEGER NOT NULL,
   expires_at          INTEGER NOT NULL,
+  sent_at             INTEGER,
   attempts            INTEGER NOT NULL,
   max_attempts        INTEGER NOT NULL,
   status              TEXT NOT NULL CHECK (status IN ('open', 'used', 'superseded'))
@@ -58,6 +59,7 @@ interface ChallengeRow {
   session_ttl_seconds: number
   created_at: number
   expires_at: number
+  sent_at: number | null
   attempts: number
   max_attempts: number
   status: ChallengeStatus
@@ -80,6 +82,7 @@ const toChallenge = (r: ChallengeRow): StoredChallenge => ({
   sessionTtlSeconds: r.session_ttl_seconds,
   createdAt: r.created_at,
   expiresAt: r.expires_at,
+  sentAt: r.sent_at,
   attempts: r.attempts,
   maxAttempts: r.max_attempts,
   status: r.status,
@@ -106,8 +109,12 @@ export function createSqliteStore(path: string): OtpWalletStore {
       details: { field: 'store' },
     })
   }
-  db.exec(SCHEMA)
-  db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  db.transaction(() => {
+    // Version 1 had no sent_at: its challenges were all sent (a failed send deleted its row).
+    if (version === 1) db.exec('ALTER TABLE challenges ADD COLUMN sent_at INTEGER; UPDATE challenges SET sent_at = created_at')
+    db.exec(SCHEMA)
+    db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  }).immediate()
 
   const q = {
     walletByUser: db.prepare<[string], WalletRow>('SELECT * FROM wallets WHERE user_id = ?'),
@@ -125,16 +132,15 @@ export function createSqliteStore(path: string): OtpWalletStore {
     >(
       'SELECT target_public_key, created_at, expires_at, attempts, max_attempts, status FROM challenges WHERE user_id = ? AND created_at > ? ORDER BY created_at, rowid',
     ),
-    // rowid order is insertion order among existing rows (a reused rowid is still the largest).
-    supersedeOlder: db.prepare<{ id: string }>(
+    markSent: db.prepare<{ id: string; sentAt: number }>('UPDATE challenges SET sent_at = :sentAt WHERE id = :id'),
+    supersedeSent: db.prepare<{ id: string }>(
       `UPDATE challenges SET status = 'superseded'
-       WHERE status = 'open'
-         AND (user_id, target_public_key) = (SELECT user_id, target_public_key FROM challenges WHERE id = :id)
-         AND rowid < (SELECT rowid FROM challenges WHERE id = :id)`,
+       WHERE status = 'open' AND sent_at IS NOT NULL AND id != :id
+         AND (user_id, target_public_key) = (SELECT user_id, target_public_key FROM challenges WHERE id = :id)`,
     ),
-    insertChallenge: db.prepare<[string, string, Buffer, Buffer, number, number, number, number, number, ChallengeStatus]>(
-      `INSERT INTO challenges (id, user_id, target_public_key, code_mac, session_ttl_seconds, created_at, expires_at, attempts, max_attempts, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertChallenge: db.prepare<[string, string, Buffer, Buffer, number, number, number, number | null, number, number, ChallengeStatus]>(
+      `INSERT INTO challenges (id, user_id, target_public_key, code_mac, session_ttl_seconds, created_at, expires_at, sent_at, attempts, max_attempts, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     deleteChallenge: db.prepare<[string]>('DELETE FROM challenges WHERE id = ?'),
     challengeById: db.prepare<[string], ChallengeRow>('SELECT * FROM challenges WHERE id = ?'),
@@ -187,6 +193,7 @@ export function createSqliteStore(path: string): OtpWalletStore {
       c.sessionTtlSeconds,
       c.createdAt,
       c.expiresAt,
+      c.sentAt,
       c.attempts,
       c.maxAttempts,
       c.status,
@@ -205,6 +212,11 @@ export function createSqliteStore(path: string): OtpWalletStore {
     return { ok: true, challenge: toChallenge({ ...row, attempts: row.attempts + 1 }) }
   })
 
+  const markSent = db.transaction((id: string, sentAt: number) => {
+    q.markSent.run({ id, sentAt })
+    q.supersedeSent.run({ id })
+  })
+
   let closed = false
   return {
     async findWalletByUserId(userId) {
@@ -220,8 +232,8 @@ export function createSqliteStore(path: string): OtpWalletStore {
     async insertChallenge(challenge, limits) {
       return insertChallenge.immediate(challenge, limits.now, limits.windowMs, limits.maxPerWindow, limits.resendMs)
     },
-    async supersedeOlderChallenges(id) {
-      q.supersedeOlder.run({ id })
+    async markChallengeSent(id, sentAt) {
+      markSent.immediate(id, sentAt)
     },
     async deleteChallenge(id) {
       q.deleteChallenge.run(id)

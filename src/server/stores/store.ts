@@ -35,6 +35,8 @@ export interface StoredChallenge {
   sessionTtlSeconds: number
   createdAt: number
   expiresAt: number
+  /** When its email was sent (`markChallengeSent`); null while it is being sent. */
+  sentAt: number | null
   /** Attempts spent so far (right or wrong). */
   attempts: number
   maxAttempts: number
@@ -78,18 +80,19 @@ export interface OtpWalletStore {
    * challenge for the same target key was created within `resendMs` AND is still outstanding —
    * status 'open', attempts < maxAttempts, expiresAt > now (the larger wait wins; see
    * challenge-limits.ts `retryAfterMs`); otherwise inserts `challenge`. It retires nothing: the
-   * older code stays valid until the new one's email is out (`supersedeOlderChallenges`). May
-   * purge challenges that are both expired and older than the window.
+   * older code stays valid until the new one's email is out (`markChallengeSent`). May purge
+   * challenges that are both expired and older than the window.
    */
   insertChallenge(challenge: StoredChallenge, limits: ChallengeLimits): Promise<InsertChallengeResult>
 
   /**
-   * Atomically marks 'superseded' every 'open' challenge of the same user AND the same target key
-   * as challenge `id` that was INSERTED BEFORE it: a resend kills the code it replaces, but never
-   * the code another browser or device (another target key) is waiting for, nor a newer code
-   * whose email went out first (two sends in flight at once: the newest one stays).
+   * Atomically records that challenge `id`'s email went out at `sentAt`, and marks 'superseded'
+   * every other 'open' challenge of the same user AND the same target key whose email had
+   * already gone out. So the code in the latest email is the one that works: a resend kills the
+   * code it replaces; of two sends in flight at once, the one that finishes last wins; and the
+   * code another browser or device (another target key) is waiting for is never touched.
    */
-  supersedeOlderChallenges(id: string): Promise<void>
+  markChallengeSent(id: string, sentAt: number): Promise<void>
 
   /** Removes a challenge (its email could not be sent): it does not count towards limits. */
   deleteChallenge(id: string): Promise<void>

@@ -27,6 +27,7 @@ function challenge(id: string, userId: string, createdAt = T0, extra: Partial<St
     sessionTtlSeconds: 3600,
     createdAt,
     expiresAt: createdAt + 600_000,
+    sentAt: null,
     attempts: 0,
     maxAttempts: 3,
     status: 'open',
@@ -120,38 +121,44 @@ describe.each(STORE_FACTORIES)('OtpWalletStore contract ($name)', (factory) => {
     expect((await store.findWalletByUserId('u1'))!.wrappedKey[0]).toBe(2)
   })
 
-  it('insertChallenge retires nothing; supersedeOlderChallenges retires the same user and target key only', async () => {
+  it('insertChallenge retires nothing; markChallengeSent retires the sent codes of the same user and target key only', async () => {
     const forB = { targetPublicKey: KEY_B }
     expect(await store.insertChallenge(challenge('c1', 'u1'), limits(T0))).toEqual({ ok: true })
+    await store.markChallengeSent('c1', T0)
     expect(await store.insertChallenge(challenge('b1', 'u1', T0, forB), limits(T0))).toEqual({ ok: true }) // no cooldown across keys
+    await store.markChallengeSent('b1', T0)
     expect(await store.insertChallenge(challenge('d1', 'u2'), limits(T0))).toEqual({ ok: true })
+    await store.markChallengeSent('d1', T0)
     const later = T0 + 60_000
     expect(await store.insertChallenge(challenge('c2', 'u1', later), limits(later))).toEqual({ ok: true })
     expect((await store.beginAttempt('c1', 'u1', later)).ok).toBe(true) // still open until the new code is sent
 
-    await store.supersedeOlderChallenges('c2')
+    await store.markChallengeSent('c2', later)
     expect(await store.beginAttempt('c1', 'u1', later)).toEqual({ ok: false, reason: 'superseded' })
-    expect((await store.beginAttempt('c2', 'u1', later)).ok).toBe(true)
+    const c2 = await store.beginAttempt('c2', 'u1', later)
+    expect(c2.ok && c2.challenge.sentAt).toBe(later)
     expect((await store.beginAttempt('b1', 'u1', later)).ok).toBe(true) // another target key
     expect((await store.beginAttempt('d1', 'u2', later)).ok).toBe(true) // another user
-    await store.supersedeOlderChallenges('missing')
+    await store.markChallengeSent('missing', later)
     expect((await store.beginAttempt('c2', 'u1', later)).ok).toBe(true)
   })
 
-  it('supersedeOlderChallenges never retires a challenge inserted after `id`', async () => {
+  it('two sends in flight: the code whose email went out last is the one that works', async () => {
     await store.insertChallenge(challenge('c1', 'u1'), limits(T0, { resendMs: 0 }))
     await store.insertChallenge(challenge('c2', 'u1'), limits(T0, { resendMs: 0 })) // same millisecond
-    await store.supersedeOlderChallenges('c2')
-    await store.supersedeOlderChallenges('c1') // c1's email went out last
-    expect(await store.beginAttempt('c1', 'u1', T0)).toEqual({ ok: false, reason: 'superseded' })
-    expect((await store.beginAttempt('c2', 'u1', T0)).ok).toBe(true)
+    await store.markChallengeSent('c2', T0 + 10) // c2's email first: c1 is still being sent, so it stays
+    expect((await store.beginAttempt('c1', 'u1', T0 + 10)).ok).toBe(true)
+    await store.markChallengeSent('c1', T0 + 300) // c1's email last
+    expect(await store.beginAttempt('c2', 'u1', T0 + 300)).toEqual({ ok: false, reason: 'superseded' })
+    expect((await store.beginAttempt('c1', 'u1', T0 + 300)).ok).toBe(true)
   })
 
-  it('supersedeOlderChallenges leaves used challenges used', async () => {
+  it('markChallengeSent leaves used challenges used', async () => {
     await store.insertChallenge(challenge('c1', 'u1'), limits(T0))
+    await store.markChallengeSent('c1', T0)
     expect(await store.markChallengeUsed('c1')).toBe(true)
     await store.insertChallenge(challenge('c2', 'u1', T0 + 1000), limits(T0 + 1000))
-    await store.supersedeOlderChallenges('c2')
+    await store.markChallengeSent('c2', T0 + 1000)
     expect(await store.beginAttempt('c1', 'u1', T0 + 1000)).toEqual({ ok: false, reason: 'used' })
   })
 
@@ -234,7 +241,30 @@ describe('SQLite store specifics', () => {
     b.close()
     const db = new Database(file, { readonly: true })
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(db.pragma('user_version', { simple: true })).toBe(1)
+    expect(db.pragma('user_version', { simple: true })).toBe(2)
+    db.close()
+  })
+
+  it('upgrades a version-1 database: its challenges count as sent, so a resend still retires them', async () => {
+    const file = path.join(dir, 'v1.sqlite')
+    const v1 = new Database(file)
+    v1.exec(`CREATE TABLE challenges (
+      id TEXT PRIMARY KEY, user_id TEXT NOT NULL, target_public_key BLOB NOT NULL, code_mac BLOB NOT NULL,
+      session_ttl_seconds INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+      attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('open', 'used', 'superseded')))`)
+    v1.prepare('INSERT INTO challenges VALUES (?, ?, ?, ?, 3600, ?, ?, 0, 3, ?)').run('old', 'u1', Buffer.from(KEY_A), Buffer.alloc(32, 9), T0, T0 + 600_000, 'open')
+    v1.pragma('user_version = 1')
+    v1.close()
+
+    const store = createSqliteStore(file)
+    await store.insertChallenge(challenge('new', 'u1', T0 + 60_000), limits(T0 + 60_000))
+    await store.markChallengeSent('new', T0 + 60_000)
+    expect(await store.beginAttempt('old', 'u1', T0 + 60_000)).toEqual({ ok: false, reason: 'superseded' })
+    store.close()
+    const db = new Database(file, { readonly: true })
+    expect(db.pragma('user_version', { simple: true })).toBe(2)
+    expect(db.prepare('SELECT sent_at FROM challenges WHERE id = ?').get('old')).toEqual({ sent_at: T0 })
     db.close()
   })
 
