@@ -21,6 +21,7 @@ function challenge(clock: FakeClock, overrides: Partial<OpenChallenge> = {}): Op
       expiresAt: clock.now() + 600_000,
       resendAfter: clock.now() + 30_000,
     },
+    receivedAt: clock.now(),
     ...overrides,
   }
 }
@@ -111,5 +112,15 @@ describe('OpenChallenges', () => {
     expect(await challenges.find(match)).toBeNull()
     await flush()
     expect(await storage.get(OPEN_CHALLENGES_STORAGE_KEY)).toBeUndefined()
+  })
+
+  it('a short-lived code keeps a quarter of its lifetime as the margin, so it can still be reused', async () => {
+    const clock = new FakeClock()
+    const challenges = new OpenChallenges(sharedStorage(), clock)
+    challenges.remember(challenge(clock, { data: { ...challenge(clock).data, expiresAt: clock.now() + 45_000 } }))
+    clock.jump(18_000) // 27 s left: under REUSE_MARGIN_MS, over a quarter of 45 s
+    expect(await challenges.find(match)).toMatchObject({ challengeId: 'ch-1' })
+    clock.jump(15_750) // 11.25 s left
+    expect(await challenges.find(match)).toBeNull()
   })
 })

@@ -17,7 +17,8 @@
  * - It holds no secret: ids, the target PUBLIC key, the masked email and times. A code is
  *   bound to the user and the target key on the backend, so knowing the id is worth nothing.
  * - Reused only for the same address, the same target key and the same requested ttl, with
- *   attempts left, and while it lives at least REUSE_MARGIN_MS more on the vault's clock.
+ *   attempts left, and while it lives at least REUSE_MARGIN_MS more on the vault's clock (less
+ *   for codes that live under two minutes).
  * - Forgotten when it is used, dies (attempts exceeded, expired, superseded, unknown) or is
  *   replaced by a resend (the new one is remembered instead). Forgetting by id never removes
  *   a newer challenge another tab stored meanwhile. Expired records are pruned on every write.
@@ -42,6 +43,8 @@ export interface OpenChallenge {
   sessionTtlSeconds: number | null
   /** What the UI shows; times on this browser's clock. */
   data: OtpRequiredData
+  /** When the backend's answer arrived, on this browser's clock: with `data.expiresAt`, the code's lifetime. */
+  receivedAt: number
 }
 
 /** What a new round would ask the backend for. */
@@ -50,9 +53,16 @@ export type ChallengeMatch = Pick<OpenChallenge, 'address' | 'targetPublicKey' |
 export const OPEN_CHALLENGES_STORAGE_KEY = 'openChallenges'
 /**
  * A code this close to its expiry is not offered again: the user still has to open the email
- * and type it. Past it, the next round asks for a new code.
+ * and type it. Past it, the next round asks for a new code. For short-lived codes (the backend
+ * allows 30 s) the margin shrinks to a quarter of the lifetime, or such a code could never be
+ * reused and its resend cooldown would lock the prompt while it still works.
  */
 export const REUSE_MARGIN_MS = 30_000
+const REUSE_MARGIN_LIFETIME_FRACTION = 0.25
+
+function reuseMarginMs(open: OpenChallenge): number {
+  return Math.min(REUSE_MARGIN_MS, (open.data.expiresAt - open.receivedAt) * REUSE_MARGIN_LIFETIME_FRACTION)
+}
 
 /** Stored as a Map (IndexedDB keeps Maps): no prototype keys to trip over. */
 type ByAddress = Map<string, OpenChallenge>
@@ -83,7 +93,7 @@ export class OpenChallenges {
       if (this.storage.kind === 'indexeddb') open = stored.get(match.address) ?? null
     }
     if (open === null) return null
-    if (this.clock.now() >= open.data.expiresAt - REUSE_MARGIN_MS || open.data.attemptsLeft <= 0) {
+    if (this.clock.now() >= open.data.expiresAt - reuseMarginMs(open) || open.data.attemptsLeft <= 0) {
       this.forget(open.challengeId)
       return null
     }
@@ -160,7 +170,8 @@ function isOpenChallenge(value: unknown): value is OpenChallenge {
     d.codeLength > 0 &&
     isCount(d.attemptsLeft) &&
     isTime(d.expiresAt) &&
-    isTime(d.resendAfter)
+    isTime(d.resendAfter) &&
+    isTime(v.receivedAt)
   )
 }
 

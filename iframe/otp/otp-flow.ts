@@ -9,7 +9,7 @@
  *
  * - Requests that arrive while a round is starting or running JOIN it: one challenge, never two.
  * - A code already emailed and still open (same address, target key and requested ttl, more than
- *   REUSE_MARGIN_MS left) is reused by the next round — after a Cancel, or in another tab of the
+ *   the reuse margin left) is reused by the next round — after a Cancel, or in another tab of the
  *   same storage partition — without a backend call: asking again would be a resend (refused
  *   during the cooldown, and killing the code in the inbox once allowed). The prompt shows its
  *   remembered attempts and resend time. Used, dead, expired, replaced → forgotten.
@@ -252,7 +252,8 @@ export class OtpFlow {
   private remember(target: TargetKey, address: string, sessionTtlSeconds: number | null, challenge: ChallengeResponse): OtpRequiredData {
     const data = toOtpRequired(challenge)
     const targetPublicKey = bytesToHex(target.publicKey)
-    this.deps.challenges.remember({ v: 1, challengeId: challenge.challengeId, address, targetPublicKey, sessionTtlSeconds, data })
+    const receivedAt = this.deps.clock.now()
+    this.deps.challenges.remember({ v: 1, challengeId: challenge.challengeId, address, targetPublicKey, sessionTtlSeconds, data, receivedAt })
     return data
   }
 

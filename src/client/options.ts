@@ -14,8 +14,8 @@ export interface CreateWalletOptions {
   vaultUrl: string | URL
   /** Returns the user's app-login token; called before every request, so it may refresh. null or undefined = logged out. */
   getAuthToken: () => string | null | undefined | Promise<string | null | undefined>
-  /** Default chain id, filled into transactions that carry none. Without it, such transactions are refused. */
-  chainId?: number
+  /** Default chain id, filled into transactions that carry none. Without it, such transactions are refused. A bigint (as ethers v6 gives it) is fine. */
+  chainId?: number | bigint
   /** `'vault'` (default): the vault shows its own code prompt. `'headless'`: you get `otp_required` and render your own. */
   ui?: UiMode
   /** Session length to ask the backend for; 0 = every code signs exactly one request. Default: the backend's. */
@@ -45,8 +45,9 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalid('options', 'createWallet needs an options object: { vaultUrl, getAuthToken, … }')
   }
-  const unknown = Object.keys(options).find((key) => !KNOWN_OPTIONS.has(key))
-  if (unknown !== undefined) {
+  const unknownKey = Object.keys(options).find((key) => !KNOWN_OPTIONS.has(key))
+  if (unknownKey !== undefined) {
+    const unknown = unknownKey.slice(0, 64)
     throw invalid(unknown, `${unknown}: not an option of createWallet (known: ${[...KNOWN_OPTIONS].join(', ')})`)
   }
 
@@ -74,7 +75,7 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
     throw invalid('getAuthToken', "getAuthToken: expected a function returning the user's app-login token")
   }
 
-  const chainId = options.chainId ?? null
+  const chainId = typeof options.chainId === 'bigint' ? Number(options.chainId) : (options.chainId ?? null)
   if (options.chainId !== undefined && !(Number.isSafeInteger(chainId) && chainId! > 0)) {
     throw invalid('chainId', `chainId: expected a positive integer (or no chainId), got ${describe(options.chainId)}`)
   }
@@ -88,7 +89,7 @@ export function resolveOptions(options: CreateWalletOptions): ResolvedOptions {
     if (typeof session !== 'object' || session === null || Array.isArray(session)) {
       throw invalid('session', 'session: expected { ttlSeconds }')
     }
-    const extra = Object.keys(session).find((key) => key !== 'ttlSeconds')
+    const extra = Object.keys(session).find((key) => key !== 'ttlSeconds')?.slice(0, 64)
     if (extra !== undefined) throw invalid(`session.${extra}`, `session.${extra}: not an option of createWallet (session takes only ttlSeconds)`)
     const ttl = options.session.ttlSeconds
     if (!(Number.isSafeInteger(ttl) && ttl >= 0 && ttl <= MAX_SESSION_TTL_SECONDS)) {
@@ -116,6 +117,7 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value)
   if (Array.isArray(value)) return 'an array'
   if (value === null) return 'null'
+  if (typeof value === 'bigint') return `${value}n`
   if (typeof value === 'object') return 'an object'
   return String(value)
 }

@@ -69,6 +69,14 @@ describe('resolveOptions', () => {
     expect(location.origin).toBe('https://dapp.example')
     expect(fieldOf(() => resolveOptions({ ...base, vaultUrl: 'https://dapp.example/vault/' }))).toBe('vaultUrl')
   })
+  test('a bigint chainId (as ethers v6 gives it) is taken; a huge or negative one is refused', () => {
+    expect(resolveOptions({ ...base, chainId: 137n }).chainId).toBe(137)
+    expect(() => resolveOptions({ ...base, chainId: 2n ** 60n })).toThrow('got 1152921504606846976n')
+    expect(fieldOf(() => resolveOptions({ ...base, chainId: -1n }))).toBe('chainId')
+  })
+  test('an unknown key is named, cut to 64 characters', () => {
+    expect(fieldOf(() => resolveOptions({ ...base, ['x'.repeat(500)]: 1 } as never))).toBe('x'.repeat(64))
+  })
   test('messages show a wrong type as such: a string is quoted', () => {
     expect(() => resolveOptions({ ...base, session: { ttlSeconds: '5' } } as never)).toThrow('got "5"')
     expect(() => resolveOptions({ ...base, chainId: '1' } as never)).toThrow('got "1"')
