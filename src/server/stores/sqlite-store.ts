@@ -110,8 +110,10 @@ export function createSqliteStore(path: string): OtpWalletStore {
     })
   }
   db.transaction(() => {
+    // Read again under the write lock: another process may have upgraded the file meanwhile.
+    const current = db.pragma('user_version', { simple: true }) as number
     // Version 1 had no sent_at: its challenges were all sent (a failed send deleted its row).
-    if (version === 1) db.exec('ALTER TABLE challenges ADD COLUMN sent_at INTEGER; UPDATE challenges SET sent_at = created_at')
+    if (current === 1) db.exec('ALTER TABLE challenges ADD COLUMN sent_at INTEGER; UPDATE challenges SET sent_at = created_at')
     db.exec(SCHEMA)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   }).immediate()
