@@ -303,6 +303,16 @@ describe('code prompt', () => {
       expect(actions.submit).toHaveBeenLastCalledWith('012345')
     })
 
+    it('a code another tab already used says so, and offers Resend', async () => {
+      const { prompt, data, actions } = setup()
+      actions.submit.mockRejectedValueOnce(new OtpWalletError('OTP_EXPIRED', 'used', { details: { reason: 'used' } }))
+      prompt.show(data)
+      typeCode('012345')
+      await flush()
+      expect($('otp-error').textContent).toBe('This code was already used, perhaps in another tab. Ask for a new one.')
+      expect($<HTMLButtonElement>('otp-resend').disabled).toBe(false)
+    })
+
     it('superseded with nothing to switch to: says another tab asked, and offers Resend', async () => {
       const { prompt, data, actions } = setup()
       actions.submit.mockImplementationOnce(async () => {

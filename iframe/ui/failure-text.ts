@@ -33,13 +33,15 @@ export function failureText(error: unknown): string {
 }
 
 /**
- * OTP_EXPIRED, worded by why the code stopped working: `details.reason` 'superseded' means a
- * newer code was requested (by another tab); `newerShown` says whether the prompt now waits
- * for that newer code or offers Resend.
+ * OTP_EXPIRED, worded by why the code stopped working: `details.reason` 'used' (by another
+ * tab), 'superseded' (a newer code was requested by another tab), else expired. `newerShown`
+ * says whether the prompt now waits for that newer code or offers Resend.
  */
 export function expiredText(error: unknown, newerShown: boolean): string {
-  const superseded = error instanceof OtpWalletError && error.details?.reason === 'superseded'
-  if (!superseded) return 'This code has expired. Ask for a new one.'
+  const reason = error instanceof OtpWalletError ? error.details?.reason : undefined
+  // Single use: two tabs can wait on one code, and the other tab used it.
+  if (reason === 'used') return 'This code was already used, perhaps in another tab. Ask for a new one.'
+  if (reason !== 'superseded') return 'This code has expired. Ask for a new one.'
   return newerShown
     ? 'Another tab asked for a new code. Enter the code from the latest email.'
     : 'Another tab asked for a new code. Use that tab, or ask for a new one here.'
