@@ -26,7 +26,7 @@ import { sessionLease, type KeyLease } from './otp/key-lease.js'
 import type { OtpFlow } from './otp/otp-flow.js'
 import { paramsRecord, parseInitParams, withoutFrom } from './params.js'
 import type { Handlers, RequestContext } from './rpc-server.js'
-import { sessionFits } from './session/session-fit.js'
+import { sessionServes } from './session/session-serves.js'
 import type { SessionManager, SessionRecord } from './session/session-manager.js'
 import { messageBytes } from './signing/normalize-message.js'
 import { normalizeTransaction } from './signing/normalize-transaction.js'
@@ -61,21 +61,21 @@ export function createHandlers({ state, config, backend, session, otp, guard, st
   }
 
   /** The live session this page may sign with: the owner's, and no longer than the page asked for. */
-  const usableSession = (address: string, sessionTtlSeconds: number | null): SessionRecord | null => {
+  const usableSession = (address: string): SessionRecord | null => {
     const live = session.current(address)
-    return live !== null && sessionFits(live, sessionTtlSeconds) ? live : null
+    return live !== null && sessionServes(live, address, state.options?.sessionTtlSeconds ?? null) ? live : null
   }
 
   /** For the owner's token only: the live session's key, or the OTP flow's. */
   const withKey = async <T>(ctx: RequestContext, address: string, use: (walletKey: Uint8Array) => T): Promise<T> => {
     await guard.check(ctx.auth)
-    const live = usableSession(address, state.options?.sessionTtlSeconds ?? null)
+    const live = usableSession(address)
     const lease: KeyLease = live !== null ? sessionLease(live) : await otp.requestKey(ctx.auth, ctx.awaitingUser)
     return lease.use(use)
   }
 
   const sessionInfo = (address: string): SessionInfo => {
-    const live = usableSession(address, state.options?.sessionTtlSeconds ?? null)
+    const live = usableSession(address)
     return live === null ? INACTIVE : { active: true, expiresAt: live.expiresAt }
   }
 

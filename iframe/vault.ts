@@ -16,7 +16,7 @@ import { OtpFlow } from './otp/otp-flow.js'
 import { serveRpc, type Handlers } from './rpc-server.js'
 import type { Clock } from './session/clock.js'
 import type { SessionChannel } from './session/session-channel.js'
-import { sessionFits } from './session/session-fit.js'
+import { sessionServes } from './session/session-serves.js'
 import { SessionManager, type SessionRecord } from './session/session-manager.js'
 import type { VaultStorage } from './storage/vault-storage.js'
 import { createCodePrompt } from './ui/code-prompt.js'
@@ -47,10 +47,8 @@ export function createVault(deps: VaultDeps): Vault {
   const { events, log } = deps
   const state: VaultState = { options: null, address: null }
   const backend = createBackendClient(deps.config.apiUrl, deps.fetch, () => deps.clock.now())
-  // The host hears only about sessions of the user it initialised the vault for.
-  /** This page's account, and no longer than this page asked for (session-fit.ts): the host hears only of sessions it can use. */
-  const ownSession = (record: SessionRecord): boolean =>
-    record.address === state.address && sessionFits(record, state.options?.sessionTtlSeconds ?? null)
+  /** The host hears only of sessions that serve this page: its user, its length (session-serves.ts). */
+  const ownSession = (record: SessionRecord): boolean => sessionServes(record, state.address, state.options?.sessionTtlSeconds ?? null)
   const session: SessionManager = new SessionManager({
     storage: deps.storage,
     clock: deps.clock,

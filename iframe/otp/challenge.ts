@@ -1,7 +1,7 @@
 /** Small pure helpers between the backend's challenge answers and what a round shows. */
 import { bytesToHex } from '../../src/crypto/bytes.js'
 import type { ChallengeRequest, ChallengeResponse } from '../../src/protocol/backend.js'
-import { OtpWalletError } from '../../src/protocol/errors.js'
+import { OtpWalletError, type OtpExpiredReason } from '../../src/protocol/errors.js'
 import type { OtpRequiredData } from '../../src/protocol/messages.js'
 import type { TargetKey } from '../keys/target-key.js'
 
@@ -35,5 +35,5 @@ export function rateLimitSeconds(error: unknown): number | null {
 }
 
 export function codeExpiredError(): OtpWalletError {
-  return new OtpWalletError('OTP_EXPIRED', 'The code has expired; ask for a new one (resend)', { details: { reason: 'expired' } })
+  return new OtpWalletError('OTP_EXPIRED', 'The code has expired; ask for a new one (resend)', { details: { reason: 'expired' satisfies OtpExpiredReason } })
 }

@@ -29,12 +29,16 @@ function challenge(clock: FakeClock, overrides: Partial<OpenChallenge> = {}): Op
 const match = { address: TEST_ADDRESS, targetPublicKey: KEY, sessionTtlSeconds: null }
 const sharedStorage = (): VaultStorage => ({ ...createMemoryStorage(), kind: 'indexeddb' })
 
+/** Two tabs of one storage partition: one shared (IndexedDB-kind) storage. */
+function twoTabs() {
+  const clock = new FakeClock()
+  const storage = sharedStorage()
+  return { clock, storage, tabA: new OpenChallenges(storage, clock), tabB: new OpenChallenges(storage, clock) }
+}
+
 describe('OpenChallenges', () => {
   it('forgetting by id leaves a newer challenge another tab stored', async () => {
-    const clock = new FakeClock()
-    const storage = sharedStorage()
-    const tabA = new OpenChallenges(storage, clock)
-    const tabB = new OpenChallenges(storage, clock)
+    const { clock, tabA, tabB } = twoTabs()
     tabA.remember(challenge(clock))
     await flush()
     tabB.remember(challenge(clock, { challengeId: 'ch-2' })) // b resent
@@ -44,10 +48,7 @@ describe('OpenChallenges', () => {
   })
 
   it('in IndexedDB mode storage is the truth: a challenge another tab forgot is not reused from memory', async () => {
-    const clock = new FakeClock()
-    const storage = sharedStorage()
-    const tabA = new OpenChallenges(storage, clock)
-    const tabB = new OpenChallenges(storage, clock)
+    const { clock, tabA, tabB } = twoTabs()
     tabA.remember(challenge(clock))
     await flush()
     tabB.forget('ch-1') // b saw it die (attempts exceeded)
@@ -68,10 +69,7 @@ describe('OpenChallenges', () => {
   })
 
   it('keeps one per address, and forgetting one leaves the others', async () => {
-    const clock = new FakeClock()
-    const storage = sharedStorage()
-    const tabA = new OpenChallenges(storage, clock)
-    const tabB = new OpenChallenges(storage, clock)
+    const { clock, tabA, tabB } = twoTabs()
     tabA.remember(challenge(clock))
     await flush()
     tabB.remember(challenge(clock, { challengeId: 'ch-2', address: OTHER }))

@@ -16,7 +16,7 @@
  * - A session grant releases every waiting request; a single-use grant releases only the
  *   oldest one, and the next round starts for the rest (one code per request, serially).
  * - A session that another tab started for the same account (offerSession) releases them too,
- *   if it is no longer than this page asked for (session-fit.ts): single use never takes one.
+ *   if it is no longer than this page asked for (session-serves.ts): single use never takes one.
  * - OTP_INVALID keeps the round (the attempts left are updated). OTP_ATTEMPTS_EXCEEDED from
  *   verify, and any failure after a successful verify (the challenge is spent), end the round
  *   and reject every waiting request with that error.
@@ -34,13 +34,13 @@
  */
 import { bytesToHex } from '../../src/crypto/bytes.js'
 import type { GrantPayload, SealedGrant, ChallengeResponse } from '../../src/protocol/backend.js'
-import { OtpWalletError } from '../../src/protocol/errors.js'
+import { OtpWalletError, otpExpiredReason } from '../../src/protocol/errors.js'
 import type { OtpRequiredData, UiMode } from '../../src/protocol/messages.js'
 import type { BackendClient } from '../backend-client.js'
 import type { TargetKey } from '../keys/target-key.js'
 import type { Clock } from '../session/clock.js'
 import { acceptGrant, type AcceptedGrant } from '../session/grant.js'
-import { sessionFits } from '../session/session-fit.js'
+import { sessionServes } from '../session/session-serves.js'
 import type { SessionManager, SessionRecord } from '../session/session-manager.js'
 import { challengeBody, codeExpiredError, rateLimitSeconds, toOtpRequired } from './challenge.js'
 import { sessionLease, singleUseLease, type KeyLease } from './key-lease.js'
@@ -186,9 +186,9 @@ export class OtpFlow {
    */
   offerSession(record: SessionRecord): void {
     if (!this.pending || this.waiters.length === 0) return
-    const address = this.round?.address ?? this.deps.options().address
-    const ttlSeconds = this.round !== null ? this.round.ttlSeconds : this.deps.options().sessionTtlSeconds
-    if (record.address !== address || !sessionFits(record, ttlSeconds)) return
+    const options = this.deps.options()
+    const page = this.round ?? { address: options.address, ttlSeconds: options.sessionTtlSeconds }
+    if (!sessionServes(record, page.address, page.ttlSeconds)) return
     // The other tab most likely used this round's challenge (it deleted the stored copy already).
     const challenge = this.round?.challenge
     if (challenge) this.deps.challenges.forget(challenge.id)
@@ -203,7 +203,7 @@ export class OtpFlow {
       // Another tab may have started a session since this request found none.
       const live = await this.deps.session.reload()
       if (generation !== this.generation) return
-      if (live !== null && live.address === options.address && sessionFits(live, options.sessionTtlSeconds)) return this.finish(sessionLease(live))
+      if (live !== null && sessionServes(live, options.address, options.sessionTtlSeconds)) return this.finish(sessionLease(live))
 
       const target = await this.deps.targetKey()
       const ttlSeconds = options.sessionTtlSeconds
@@ -325,7 +325,7 @@ export class OtpFlow {
       if (left === 0) this.abort(new OtpWalletError('OTP_ATTEMPTS_EXCEEDED', 'Too many wrong codes; ask for a new code'))
       return
     }
-    if (code === 'OTP_EXPIRED') return isSuperseded(error) ? this.switchToNewer(round) : this.expire(round)
+    if (code === 'OTP_EXPIRED') return otpExpiredReason(error) === 'superseded' ? this.switchToNewer(round) : this.expire(round)
     if (code === 'OTP_ATTEMPTS_EXCEEDED') this.abort(error)
   }
 
@@ -379,8 +379,4 @@ export class OtpFlow {
   private assertCurrent(round: Round): void {
     if (round !== this.round) throw new OtpWalletError('USER_CANCELLED', 'The code prompt was cancelled')
   }
-}
-
-function isSuperseded(error: unknown): boolean {
-  return error instanceof OtpWalletError && error.details?.reason === 'superseded'
 }

@@ -17,11 +17,11 @@
  * - expired (expired(), or a submit refused OTP_EXPIRED): "This code has expired. Ask for a new
  *   one." (or that another tab asked for a new code) and Resend enabled at once; a code typed
  *   after expiry is not sent anywhere. When the flow switched to another tab's newer code
- *   instead (update() before the refusal), the prompt asks for the code from the latest email.
+ *   instead (switched() before the refusal), the prompt asks for the code from the latest email.
  * - waiting (showWaiting(s), when no code could be sent yet because of a rate limit): "You can
  *   request a new code in N s", the input disabled, Resend counting down. update() ends it.
  */
-import { OtpWalletError } from '../../src/protocol/errors.js'
+import { OtpWalletError, otpExpiredReason } from '../../src/protocol/errors.js'
 import type { OtpRequiredData } from '../../src/protocol/messages.js'
 import { isWellFormedCode, normalizeCode } from '../otp/normalize-code.js'
 import { systemClock, type Clock } from '../session/clock.js'
@@ -202,8 +202,8 @@ export function createCodePrompt(doc: Document, actions: CodePromptActions, cloc
       if (typeof seconds === 'number') resendAt = clock.now() + seconds * 1000
     }
     if (error instanceof OtpWalletError && error.code === 'OTP_EXPIRED') {
-      // Superseded, and the flow already switched the prompt to the newer code (update()): ask for that one.
-      if (error.details?.reason === 'superseded' && !isExpired()) {
+      // Superseded, and the flow already switched the prompt to the newer code (switched()): ask for that one.
+      if (otpExpiredReason(error) === 'superseded' && !isExpired()) {
         say(expiredText(error, true))
         // The typed code may well be the newer one: Verify again sends it as is.
         const input = elements().input

@@ -1,5 +1,5 @@
 /** What the prompt says when something fails. */
-import { OtpWalletError } from '../../src/protocol/errors.js'
+import { OtpWalletError, otpExpiredReason } from '../../src/protocol/errors.js'
 import { formatWait } from './format-wait.js'
 
 /** Longer than any resend cooldown the prompt should call "a moment". */
@@ -38,7 +38,7 @@ export function failureText(error: unknown): string {
  * says whether the prompt now waits for that newer code or offers Resend.
  */
 export function expiredText(error: unknown, newerShown: boolean): string {
-  const reason = error instanceof OtpWalletError ? error.details?.reason : undefined
+  const reason = otpExpiredReason(error)
   // Single use: two tabs can wait on one code, and the other tab used it.
   if (reason === 'used') return 'This code was already used, perhaps in another tab. Ask for a new one.'
   if (reason !== 'superseded') return 'This code has expired. Ask for a new one.'

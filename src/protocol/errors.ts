@@ -60,9 +60,19 @@ export interface ErrorDetails {
   attemptsLeft?: number
   retryAfterSeconds?: number
   status?: number
-  /** OTP_EXPIRED: why the code stopped working — 'expired', 'used', 'superseded' (a newer code was requested) or 'not_found'. */
+  /** OTP_EXPIRED: why the code stopped working (OtpExpiredReason). */
   reason?: string
   [key: string]: string | number | boolean | undefined
+}
+
+/** Why a code stopped working, in OTP_EXPIRED's `details.reason`: 'superseded' = a newer code was requested. */
+export type OtpExpiredReason = 'expired' | 'used' | 'superseded' | 'not_found'
+
+/** The OtpExpiredReason of an OTP_EXPIRED error, or null for any other error or an unknown reason. */
+export function otpExpiredReason(error: unknown): OtpExpiredReason | null {
+  if (!(error instanceof OtpWalletError) || error.code !== 'OTP_EXPIRED') return null
+  const reason = error.details?.reason
+  return reason === 'expired' || reason === 'used' || reason === 'superseded' || reason === 'not_found' ? reason : null
 }
 
 /** What an error looks like on the wire (postMessage and HTTP bodies). */

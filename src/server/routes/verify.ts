@@ -13,7 +13,7 @@
  *    zero the key bytes.
  */
 import type { GrantPayload, VerifyResponse } from '../../protocol/backend.js'
-import { OtpWalletError } from '../../protocol/errors.js'
+import { OtpWalletError, type OtpExpiredReason } from '../../protocol/errors.js'
 import { bytesToHex } from '../../crypto/bytes.js'
 import { sealGrant } from '../../crypto/hpke.js'
 import { ID_RE, type RouteInput } from '../context.js'
@@ -28,7 +28,7 @@ function badField(field: string, message: string): OtpWalletError {
 }
 
 /** `details.reason` lets the vault tell "a newer code was requested" from plain expiry. */
-const expired = (reason: 'used' | 'superseded' | 'expired', message: string) => httpError(410, 'OTP_EXPIRED', message, { reason })
+const expired = (reason: Exclude<OtpExpiredReason, 'not_found'>, message: string) => httpError(410, 'OTP_EXPIRED', message, { reason })
 
 export async function postVerify({ ctx, request, user }: RouteInput): Promise<Response> {
   const { config } = ctx
@@ -47,7 +47,7 @@ export async function postVerify({ ctx, request, user }: RouteInput): Promise<Re
   if (!attempt.ok) {
     switch (attempt.reason) {
       case 'not_found':
-        throw httpError(404, 'OTP_EXPIRED', 'No such code request; request a new code', { reason: 'not_found' })
+        throw httpError(404, 'OTP_EXPIRED', 'No such code request; request a new code', { reason: 'not_found' satisfies OtpExpiredReason })
       case 'used':
         throw expired('used', 'This code was already used; request a new code')
       case 'superseded':
